@@ -1,0 +1,67 @@
+"""The project's rules as Python sees them: read from dbt_project.yml `vars`.
+
+dbt reads the same vars at compile time, so a threshold or the feature
+contract has exactly one definition. Overrides passed to dbt with --vars are
+passed here as ``overrides``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_FILE = PROJECT_ROOT / "dbt_project.yml"
+
+
+@dataclass(frozen=True)
+class Feature:
+    index: int
+    name: str
+    category: str
+    source_present: str
+    source_absent: str | None
+    default: float
+    optional: bool
+
+
+@lru_cache(maxsize=1)
+def _project_vars() -> dict[str, Any]:
+    with DBT_PROJECT_FILE.open() as handle:
+        return dict(yaml.safe_load(handle)["vars"])
+
+
+def project_vars(overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """All vars of dbt_project.yml, with optional overrides applied on top."""
+    merged = dict(_project_vars())
+    if overrides:
+        merged.update(overrides)
+    return merged
+
+
+def threshold(name: str, overrides: Mapping[str, Any] | None = None) -> Any:
+    """One named threshold; KeyError if the project does not define it."""
+    values = project_vars(overrides)
+    if name not in values:
+        raise KeyError(f"dbt_project.yml defines no var named {name!r}")
+    return values[name]
+
+
+def features() -> list[Feature]:
+    return [Feature(**entry) for entry in _project_vars()["feature_contract"]]
+
+
+def feature_names() -> list[str]:
+    return [feature.name for feature in features()]
+
+
+def optional_feature_indices() -> frozenset[int]:
+    return frozenset(_project_vars()["optional_feature_indices"])
+
+
+def quality_weights() -> dict[str, int]:
+    return dict(_project_vars()["quality_weights"])
