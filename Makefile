@@ -39,8 +39,9 @@ ci-warehouse: setup
 pytest: setup
 	NBA_CI_WAREHOUSE=$(CURDIR)/$(CI_DB) $(BIN)/pytest
 
+# The dbt templater opens the profile's DuckDB file; lint needs no data.
 lint: setup
-	$(BIN)/sqlfluff lint models macros analyses tests
+	NBA_DUCKDB_PATH=:memory: DBT_TARGET_PATH=target/sqlfluff $(BIN)/sqlfluff lint models macros analyses tests
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal

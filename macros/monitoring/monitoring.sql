@@ -1,0 +1,82 @@
+{#-
+    Helpers of the monitoring models (models/monitoring) and of the gating
+    tests (tests/generic/gate_*.sql).
+-#}
+
+{#- The build time as a UTC timestamp without time zone (like raw data). -#}
+{% macro utc_now() %}
+    {{- return(adapter.dispatch('utc_now')()) -}}
+{% endmacro %}
+
+{% macro default__utc_now() -%}
+    current_timestamp
+{%- endmacro %}
+
+{% macro duckdb__utc_now() -%}
+    cast(timezone('UTC', current_timestamp) as timestamp)
+{%- endmacro %}
+
+
+{#-
+    How this build was started, recorded by feature_store_gaps:
+    'backfill' when the date window ends before today (an explicit past
+    window given with the start_date / end_date vars), else 'daily'.
+-#}
+{% macro monitoring_run_mode() %}
+    {%- set bounds = date_window_bounds() -%}
+    {%- if bounds[1] < modules.datetime.date.today() -%}
+        {{ return('backfill') }}
+    {%- else -%}
+        {{ return('daily') }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#-
+    Dates a gating test judges. A --full-refresh build rebuilt every date,
+    so every date is judged; any other build only (re)built the date window
+    (start_date / end_date vars, else the daily window), so only the
+    window's dates are judged: a one-month backfill is never failed by
+    another month.
+-#}
+{% macro gate_window_predicate(date_column) %}
+    {%- if flags.FULL_REFRESH -%}
+        true
+    {%- else -%}
+        {%- set bounds = date_window_bounds() -%}
+        {{ date_column }} between {{ date_literal(bounds[0]) }}
+            and {{ date_literal(bounds[1]) }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#- Percentage (0-100, `digits` dp) of `numerator` over `denominator`. -#}
+{% macro pct_of(numerator, denominator, digits=1) -%}
+    round(
+        100.0 * {{ numerator }}
+        / nullif({{ denominator }}, 0),
+        {{ digits }}
+    )
+{%- endmacro %}
+
+
+{#- 1 when `condition` holds, else 0 (to sum). -#}
+{% macro count_if_true(condition) -%}
+    sum(case when {{ condition }} then 1 else 0 end)
+{%- endmacro %}
+
+
+{#- A timestamp `hours` hours earlier (stays a TIMESTAMP on every engine;
+    dbt.dateadd turns BigQuery timestamps into DATETIME). -#}
+{% macro timestamp_minus_hours(timestamp_expr, hours) %}
+    {{- return(adapter.dispatch('timestamp_minus_hours')(
+        timestamp_expr, hours)) -}}
+{% endmacro %}
+
+{% macro default__timestamp_minus_hours(timestamp_expr, hours) -%}
+    ({{ timestamp_expr }} - interval '{{ hours | int }} hours')
+{%- endmacro %}
+
+{% macro bigquery__timestamp_minus_hours(timestamp_expr, hours) -%}
+    timestamp_sub({{ timestamp_expr }}, interval {{ hours | int }} hour)
+{%- endmacro %}

@@ -1,0 +1,61 @@
+{#-
+    Read-only views of the feature contract (var `feature_contract`), so the
+    quality macros never repeat an index, a category or a default.
+
+    Per-feature columns are named by a pattern with `{index}` in it, e.g.
+    the default 'f{index}_raw_source' gives f0_raw_source .. f38_raw_source.
+-#}
+
+{% macro feature_column(pattern, index) %}
+    {{- return(pattern | replace('{index}', index | string)) -}}
+{% endmacro %}
+
+
+{#- Indices of the contract's features, in order; optionally one category. -#}
+{% macro feature_indices(category=none) %}
+    {%- set indices = [] -%}
+    {%- for feature in var('feature_contract') -%}
+        {%- if category is none or feature['category'] == category -%}
+            {%- do indices.append(feature['index'] | int) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(indices) }}
+{% endmacro %}
+
+
+{#- The categories in order of first appearance in the contract. -#}
+{% macro feature_categories() %}
+    {%- set categories = [] -%}
+    {%- for feature in var('feature_contract') -%}
+        {%- if feature['category'] not in categories -%}
+            {%- do categories.append(feature['category']) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(categories) }}
+{% endmacro %}
+
+
+{#- Indices outside / inside the optional set (var optional_feature_indices). -#}
+{% macro required_feature_indices() %}
+    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
+    {{ return(feature_indices() | reject('in', optional) | list) }}
+{% endmacro %}
+
+{% macro optional_feature_indices() %}
+    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
+    {{ return(feature_indices() | select('in', optional) | list) }}
+{% endmacro %}
+
+
+{#- A SQL literal of a Python/Jinja value (number, string, none). -#}
+{% macro sql_literal(value) %}
+    {%- if value is none -%}
+        {{ return('null') }}
+    {%- elif value is string -%}
+        {{ return("'" ~ (value | replace("'", "''")) ~ "'") }}
+    {%- elif value is sameas true or value is sameas false -%}
+        {{ return(value | string | lower) }}
+    {%- else -%}
+        {{ return(value | string) }}
+    {%- endif -%}
+{% endmacro %}

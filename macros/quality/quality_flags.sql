@@ -1,0 +1,24 @@
+{#-
+    Presence flags of a row (quality-and-gating.md section 1).
+    has_vegas_line reads feature 25 (the current line). fixed: production
+    read feature 28, which is never a default, so it was always true.
+-#}
+
+{#- True when none of `indices` has a default raw source. -#}
+{% macro no_default_among(indices, pattern='f{index}_raw_source') -%}
+    ({{ count_default_features(indices, pattern) }} = 0)
+{%- endmacro %}
+
+{% macro has_composite_factors(
+    pattern='f{index}_raw_source', indices=[5, 6, 7, 8]) -%}
+    {{ no_default_among(indices, pattern) }}
+{%- endmacro %}
+
+{% macro has_opponent_defense(
+    pattern='f{index}_raw_source', indices=[13, 14]) -%}
+    {{ no_default_among(indices, pattern) }}
+{%- endmacro %}
+
+{% macro has_vegas_line(pattern='f{index}_raw_source', index=25) -%}
+    (not {{ is_default_source(feature_column(pattern, index)) }})
+{%- endmacro %}

@@ -1,0 +1,225 @@
+{{ config(**date_window_incremental_config('game_date', ['player_lookup'])) }}
+{#-
+    The vegas points line of each player-game, as known at tipoff.
+
+    Odds API: only snapshots taken at or before tipoff with a line > 0; the
+    book is chosen by priority (draftkings, fanduel, then alphabetical);
+    current = that book's latest snapshot, opening = its earliest.
+    BettingPros (fallback): the latest record created before tipoff, with
+    its own opening line. One row per player with any record for the date.
+-#}
+with odds as (
+    select * from {{ ref('stg_nba_raw__odds_api_player_points_props') }}
+    where {{ in_date_window('game_date') }}
+),
+
+bettingpros as (
+    select * from {{ ref('stg_nba_raw__bettingpros_player_points_props') }}
+    where {{ in_date_window('game_date') }}
+),
+
+schedule as (
+    select * from {{ ref('stg_nba_raw__schedule') }}
+),
+
+team_games as (
+    select
+        game_id,
+        game_date,
+        tipoff_at,
+        home_team_abbr as team_abbr
+    from schedule
+    union all
+    select
+        game_id,
+        game_date,
+        tipoff_at,
+        away_team_abbr as team_abbr
+    from schedule
+),
+
+-- every snapshot once, flagged usable (at or before tipoff, line > 0)
+odds_flagged as (
+    select
+        player_lookup,
+        game_date,
+        game_id,
+        bookmaker,
+        snapshot_at,
+        points_line,
+        coalesce(snapshot_at <= commence_at and points_line > 0, false)
+            as is_usable,
+        case bookmaker
+            when 'draftkings' then 1
+            when 'fanduel' then 2
+            else 3
+        end as book_priority
+    from odds
+    where player_lookup is not null
+),
+
+odds_ranked as (
+    select
+        *,
+        dense_rank() over (
+            partition by player_lookup, game_date, is_usable
+            order by book_priority asc, bookmaker asc
+        ) as book_rank,
+        row_number() over (
+            partition by player_lookup, game_date, is_usable, bookmaker
+            order by snapshot_at desc, points_line desc
+        ) as newest_rank,
+        row_number() over (
+            partition by player_lookup, game_date, is_usable, bookmaker
+            order by snapshot_at asc, points_line desc
+        ) as oldest_rank
+    from odds_flagged
+),
+
+odds_current as (
+    select
+        player_lookup,
+        game_date,
+        game_id,
+        bookmaker,
+        snapshot_at,
+        points_line
+    from odds_ranked
+    where is_usable and book_rank = 1 and newest_rank = 1
+),
+
+odds_opening as (
+    select
+        player_lookup,
+        game_date,
+        points_line
+    from odds_ranked
+    where is_usable and book_rank = 1 and oldest_rank = 1
+),
+
+bettingpros_pre_tipoff as (
+    select
+        bettingpros.player_lookup,
+        bettingpros.game_date,
+        team_games.game_id,
+        bettingpros.book,
+        bettingpros.created_at,
+        bettingpros.points_line,
+        bettingpros.opening_points_line,
+        row_number() over (
+            partition by bettingpros.player_lookup, bettingpros.game_date
+            order by
+                bettingpros.created_at desc,
+                case bettingpros.book
+                    when 'draftkings' then 1
+                    when 'fanduel' then 2
+                    else 3
+                end asc,
+                bettingpros.book asc
+        ) as newest_rank
+    from bettingpros
+    inner join team_games
+        on
+            bettingpros.game_date = team_games.game_date
+            and bettingpros.team_abbr = team_games.team_abbr
+    where
+        bettingpros.created_at < team_games.tipoff_at
+        and bettingpros.points_line > 0
+        and bettingpros.player_lookup is not null
+        and coalesce(bettingpros.market, 'points') = 'points'
+),
+
+bettingpros_current as (
+    select * from bettingpros_pre_tipoff
+    where newest_rank = 1
+),
+
+players as (
+    select
+        player_lookup,
+        game_date,
+        max(game_id) as game_id
+    from odds_ranked
+    group by player_lookup, game_date
+    union all
+    select
+        bettingpros.player_lookup,
+        bettingpros.game_date,
+        max(team_games.game_id) as game_id
+    from bettingpros
+    left join team_games
+        on
+            bettingpros.game_date = team_games.game_date
+            and bettingpros.team_abbr = team_games.team_abbr
+    where bettingpros.player_lookup is not null
+    group by bettingpros.player_lookup, bettingpros.game_date
+),
+
+player_games as (
+    select
+        player_lookup,
+        game_date,
+        max(game_id) as game_id
+    from players
+    group by player_lookup, game_date
+),
+
+final as (
+    select
+        player_games.game_date,
+        player_games.player_lookup,
+        coalesce(
+            odds_current.game_id,
+            bettingpros_current.game_id,
+            player_games.game_id
+        ) as game_id,
+        coalesce(odds_current.points_line, bettingpros_current.points_line)
+            as current_line,
+        coalesce(
+            odds_opening.points_line,
+            case
+                when bettingpros_current.opening_points_line > 0
+                    then bettingpros_current.opening_points_line
+            end,
+            odds_current.points_line,
+            bettingpros_current.points_line
+        ) as opening_line,
+        case
+            when odds_current.points_line is not null then 'odds_api'
+            when bettingpros_current.points_line is not null
+                then 'bettingpros'
+        end as line_source,
+        coalesce(odds_current.bookmaker, bettingpros_current.book)
+            as sportsbook,
+        coalesce(odds_current.snapshot_at, bettingpros_current.created_at)
+            as current_snapshot_at,
+        odds_current.points_line is not null as has_odds_api_line,
+        bettingpros_current.points_line is not null as has_bettingpros_line
+    from player_games
+    left join odds_current
+        on
+            player_games.player_lookup = odds_current.player_lookup
+            and player_games.game_date = odds_current.game_date
+    left join odds_opening
+        on
+            player_games.player_lookup = odds_opening.player_lookup
+            and player_games.game_date = odds_opening.game_date
+    left join bettingpros_current
+        on
+            player_games.player_lookup = bettingpros_current.player_lookup
+            and player_games.game_date = bettingpros_current.game_date
+)
+
+select
+    game_date,
+    player_lookup,
+    game_id,
+    current_line,
+    opening_line,
+    current_line - opening_line as line_move,
+    line_source,
+    sportsbook,
+    current_snapshot_at,
+    has_odds_api_line,
+    has_bettingpros_line
+from final

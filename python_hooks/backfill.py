@@ -1,0 +1,485 @@
+"""`nba-fs backfill`: rebuild a range of game dates through dbt, resumably.
+
+The work itself is dbt's: each chunk of dates is one `dbt run` (or `build`)
+of the date-window models with `start_date` / `end_date` vars, invoked through
+dbt's programmatic runner. Date-window models replace whole dates, so a chunk
+can be re-run any number of times with the same result; that is what makes
+resume and re-runs safe.
+
+Progress is a small JSON file per backfill (warehouse/backfill_state/), written
+atomically after each finished chunk: a run killed mid-chunk resumes at that
+chunk, never redoing finished ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+from zoneinfo import ZoneInfo
+
+from python_hooks import contract
+from python_hooks.warehouse import DuckDBWarehouse, duckdb_path
+
+PROJECT_ROOT = contract.PROJECT_ROOT
+EASTERN = ZoneInfo("America/New_York")
+DEFAULT_SELECT = "tag:phase4 tag:phase5"
+DEFAULT_CHUNK_DAYS = 31
+# Dates further apart than this never share a chunk: a chunk rebuilds every
+# calendar date between its ends, so bridging a long gap would be wasted work.
+MAX_GAP_DAYS_IN_CHUNK = 7
+
+EXIT_OK = 0
+EXIT_DBT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_PREFLIGHT = 3
+
+
+# ---------------------------------------------------------------------------
+# Pure helpers (tested directly)
+# ---------------------------------------------------------------------------
+
+
+def eastern_today(now: dt.datetime | None = None) -> dt.date:
+    moment = now or dt.datetime.now(dt.timezone.utc)
+    return moment.astimezone(EASTERN).date()
+
+
+def clamp_end_date(end: dt.date, today: dt.date) -> tuple[dt.date, str | None]:
+    """Future end dates become yesterday, with a warning (never a silent no-op)."""
+    yesterday = today - dt.timedelta(days=1)
+    if end > yesterday:
+        return yesterday, (
+            f"end date {end} is not in the past; clamped to yesterday ({yesterday})"
+        )
+    return end, None
+
+
+def chunk_dates(
+    dates: Sequence[dt.date],
+    chunk_days: int,
+    max_gap_days: int = MAX_GAP_DAYS_IN_CHUNK,
+) -> list[list[dt.date]]:
+    """Group sorted dates into chunks of at most `chunk_days` game dates."""
+    chunks: list[list[dt.date]] = []
+    for day in sorted(set(dates)):
+        if (
+            chunks
+            and len(chunks[-1]) < chunk_days
+            and (day - chunks[-1][-1]).days <= max_gap_days
+        ):
+            chunks[-1].append(day)
+        else:
+            chunks.append([day])
+    return chunks
+
+
+def dbt_args(
+    command: str, chunk: Sequence[dt.date], select: str, target: str | None
+) -> list[str]:
+    args = [
+        command,
+        "--select",
+        *select.split(),
+        "--vars",
+        json.dumps({"start_date": chunk[0].isoformat(), "end_date": chunk[-1].isoformat()}),
+        "--project-dir",
+        str(PROJECT_ROOT),
+        "--profiles-dir",
+        os.environ.get("DBT_PROFILES_DIR", str(PROJECT_ROOT)),
+        "--quiet",
+    ]
+    if target:
+        args += ["--target", target]
+    return args
+
+
+def format_duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def progress_line(done: int, total: int, rows: int, elapsed: float, width: int = 24) -> str:
+    filled = int(width * done / total) if total else width
+    bar = "=" * filled + (">" if filled < width else "") + " " * max(0, width - filled - 1)
+    left = elapsed / done * (total - done) if done else 0.0
+    eta = format_duration(left) if done else "--:--"
+    return (
+        f"[{bar}] {done}/{total} dates | {rows:,} rows | "
+        f"{format_duration(elapsed)} elapsed | ~{eta} left"
+    )
+
+
+# ---------------------------------------------------------------------------
+# Progress state
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class BackfillState:
+    path: Path
+    dates: list[str]
+    select: str
+    done: list[str] = field(default_factory=list)
+    rows_by_date: dict[str, int] = field(default_factory=dict)
+    started_at: str = ""
+    updated_at: str = ""
+    status: str = "running"
+
+    @staticmethod
+    def key(dates: Sequence[dt.date], select: str) -> str:
+        digest = hashlib.sha1(
+            (",".join(d.isoformat() for d in dates) + "|" + select).encode()
+        ).hexdigest()[:10]
+        return f"backfill_{min(dates)}_{max(dates)}_{digest}"
+
+    @classmethod
+    def load_or_new(
+        cls, state_dir: Path, dates: Sequence[dt.date], select: str, resume: bool
+    ) -> "BackfillState":
+        path = state_dir / f"{cls.key(dates, select)}.json"
+        if resume and path.exists():
+            data = json.loads(path.read_text())
+            return cls(path=path, **data)
+        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        return cls(
+            path=path,
+            dates=[d.isoformat() for d in sorted(dates)],
+            select=select,
+            started_at=now,
+        )
+
+    def save(self) -> None:
+        self.updated_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "dates": self.dates,
+            "select": self.select,
+            "done": self.done,
+            "rows_by_date": self.rows_by_date,
+            "started_at": self.started_at,
+            "updated_at": self.updated_at,
+            "status": self.status,
+        }
+        # Write-then-rename: a kill never leaves a half-written state file.
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload, indent=1))
+        tmp.replace(self.path)
+
+    def pending(self) -> list[dt.date]:
+        finished = set(self.done)
+        return [dt.date.fromisoformat(d) for d in self.dates if d not in finished]
+
+
+# ---------------------------------------------------------------------------
+# Warehouse reads
+# ---------------------------------------------------------------------------
+
+
+def scheduled_game_dates(wh: DuckDBWarehouse, start: dt.date, end: dt.date) -> list[dt.date]:
+    """Dates with regular-season or playoff games (preseason never counts)."""
+    rows = wh.query(
+        f"select distinct game_date from {wh.table('staging', 'stg_nba_raw__schedule')}"
+        " where game_date between @start and @end"
+        " and game_type in ('regular', 'playoffs') and game_status <> 'postponed'"
+        " order by game_date",
+        {"start": start, "end": end},
+    )
+    return [row["game_date"] for row in rows]
+
+
+def upstream_coverage(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
+    """Per date: final games scheduled vs games present in the analytics models."""
+    if not dates:
+        return []
+    rows = wh.query(
+        f"""
+        with scheduled as (
+            select game_date, count(*) as games_scheduled
+            from {wh.table('staging', 'stg_nba_raw__schedule')}
+            where game_date in (select unnest(@dates))
+              and game_type in ('regular', 'playoffs') and game_status = 'final'
+            group by game_date
+        ),
+        players as (
+            select game_date, count(distinct game_id) as games_with_players
+            from {wh.table('analytics', 'player_game_summary')}
+            where game_date in (select unnest(@dates))
+            group by game_date
+        ),
+        teams as (
+            select game_date, count(distinct game_id) as games_with_teams
+            from {wh.table('analytics', 'team_offense_game_summary')}
+            where game_date in (select unnest(@dates))
+            group by game_date
+        )
+        select
+            scheduled.game_date,
+            scheduled.games_scheduled,
+            coalesce(players.games_with_players, 0) as games_with_players,
+            coalesce(teams.games_with_teams, 0) as games_with_teams
+        from scheduled
+        left join players on players.game_date = scheduled.game_date
+        left join teams on teams.game_date = scheduled.game_date
+        order by scheduled.game_date
+        """,
+        {"dates": list(dates)},
+    )
+    for row in rows:
+        covered = min(row["games_with_players"], row["games_with_teams"])
+        row["coverage"] = covered / row["games_scheduled"] if row["games_scheduled"] else 1.0
+    return rows
+
+
+def rows_per_date(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> dict[str, int]:
+    rows = wh.query(
+        f"select game_date, count(*) as n"
+        f" from {wh.table('predictions', 'ml_feature_store_v2')}"
+        " where game_date in (select unnest(@dates)) group by game_date",
+        {"dates": list(dates)},
+    )
+    counts = {row["game_date"].isoformat(): int(row["n"]) for row in rows}
+    return {d.isoformat(): counts.get(d.isoformat(), 0) for d in dates}
+
+
+def readiness_per_date(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
+    return wh.query(
+        f"select game_date, count(*) as total_records,"
+        f" count(*) filter (where is_quality_ready) as quality_ready,"
+        f" round(100.0 * count(*) filter (where is_quality_ready) / count(*), 1) as pct_ready"
+        f" from {wh.table('predictions', 'ml_feature_store_v2')}"
+        " where game_date in (select unnest(@dates)) group by game_date order by game_date",
+        {"dates": list(dates)},
+    )
+
+
+def gaps_resolved_since(wh: DuckDBWarehouse, since: str, dates: Sequence[dt.date]) -> int | None:
+    if not wh.table_exists("monitoring", "feature_store_gaps"):
+        return None
+    rows = wh.query(
+        f"select count(*) as n from {wh.table('monitoring', 'feature_store_gaps')}"
+        " where resolved_at >= @since and game_date in (select unnest(@dates))",
+        {"since": dt.datetime.fromisoformat(since).replace(tzinfo=None), "dates": list(dates)},
+    )
+    return int(rows[0]["n"])
+
+
+# ---------------------------------------------------------------------------
+# Running dbt
+# ---------------------------------------------------------------------------
+
+
+def invoke_dbt(args: list[str]) -> bool:
+    """Run dbt through its programmatic runner; True when every node passed."""
+    from dbt.cli.main import dbtRunner
+
+    result = dbtRunner().invoke(args)
+    if result.exception is not None:
+        print(f"dbt raised: {result.exception}", file=sys.stderr)
+    return bool(result.success)
+
+
+def run_backfill(
+    state: BackfillState,
+    *,
+    db: str,
+    chunk_days: int,
+    command: str,
+    target: str | None,
+    dbt: Callable[[list[str]], bool] = invoke_dbt,
+    out: Any = sys.stderr,
+) -> bool:
+    pending = state.pending()
+    total = len(state.dates)
+    started = time.monotonic()
+    rows_total = sum(state.rows_by_date.values())
+    print(progress_line(len(state.done), total, rows_total, 0.0), file=out)
+    done_this_run = 0
+    for chunk in chunk_dates(pending, chunk_days):
+        if not dbt(dbt_args(command, chunk, state.select, target)):
+            state.status = "failed"
+            state.save()
+            print(
+                f"chunk {chunk[0]}..{chunk[-1]} failed; fix and re-run the same command"
+                " to resume from this chunk",
+                file=out,
+            )
+            return False
+        with DuckDBWarehouse(db, read_only=True) as wh:
+            counts = rows_per_date(wh, chunk)
+        state.rows_by_date.update(counts)
+        state.done.extend(d.isoformat() for d in chunk)
+        state.save()
+        done_this_run += len(chunk)
+        rows_total = sum(state.rows_by_date.values())
+        elapsed = time.monotonic() - started
+        # ETA from this run's pace only: resumed dates cost nothing now.
+        line = progress_line(len(state.done), total, rows_total, elapsed)
+        if done_this_run:
+            left = elapsed / done_this_run * (total - len(state.done))
+            line = line.rsplit("~", 1)[0] + f"~{format_duration(left)} left"
+        print(line, file=out, flush=True)
+    state.status = "done"
+    state.save()
+    return True
+
+
+# ---------------------------------------------------------------------------
+# Command
+# ---------------------------------------------------------------------------
+
+
+def _parse_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _parse_dates(text: str) -> list[dt.date]:
+    return [_parse_date(part.strip()) for part in text.split(",") if part.strip()]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--start-date", type=_parse_date, help="first date (default: 7 days ago)")
+    parser.add_argument("--end-date", type=_parse_date, help="last date (default: yesterday, ET)")
+    parser.add_argument("--dates", type=_parse_dates, help="comma-separated list of dates")
+    parser.add_argument("--dry-run", action="store_true", help="show what would run and coverage")
+    parser.add_argument("--skip-preflight", action="store_true", help="skip the coverage check")
+    parser.add_argument("--status", action="store_true", help="show recorded backfills and exit")
+    parser.add_argument(
+        "--resume",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="continue a recorded backfill of the same dates (default) or start over",
+    )
+    parser.add_argument("--chunk-days", type=int, default=DEFAULT_CHUNK_DAYS,
+                        help=f"game dates per dbt invocation (default {DEFAULT_CHUNK_DAYS})")
+    parser.add_argument("--select", default=DEFAULT_SELECT,
+                        help=f"dbt selection to rebuild (default {DEFAULT_SELECT!r})")
+    parser.add_argument("--build", action="store_true",
+                        help="dbt build (models + tests of the window) instead of dbt run")
+    parser.add_argument("--target", default=None, help="dbt target (default: profile default)")
+    parser.add_argument("--db", default=None, help="DuckDB file (default NBA_DUCKDB_PATH)")
+    parser.add_argument("--state-dir", default=None,
+                        help="where progress is recorded (default warehouse/backfill_state)")
+    parser.add_argument("--today", type=_parse_date, help=argparse.SUPPRESS)
+
+
+def _state_dir(args: argparse.Namespace, db: str) -> Path:
+    if args.state_dir:
+        return Path(args.state_dir)
+    return Path(db).resolve().parent / "backfill_state"
+
+
+def _print_status(state_dir: Path) -> int:
+    files = sorted(state_dir.glob("backfill_*.json")) if state_dir.exists() else []
+    if not files:
+        print(f"no backfills recorded in {state_dir}")
+        return EXIT_OK
+    print(f"{'backfill':<46} {'status':<8} {'done':>9} {'rows':>9}  updated")
+    for path in files:
+        data = json.loads(path.read_text())
+        done = f"{len(data['done'])}/{len(data['dates'])}"
+        rows = sum(data["rows_by_date"].values())
+        print(f"{path.stem:<46} {data['status']:<8} {done:>9} {rows:>9,}  {data['updated_at']}")
+    return EXIT_OK
+
+
+def _print_coverage_table(rows: Iterable[dict[str, Any]], out: Any) -> None:
+    print(f"{'game_date':<12}{'scheduled':>10}{'players':>9}{'teams':>7}{'coverage':>10}", file=out)
+    for row in rows:
+        print(
+            f"{row['game_date'].isoformat():<12}{row['games_scheduled']:>10}"
+            f"{row['games_with_players']:>9}{row['games_with_teams']:>7}"
+            f"{row['coverage']:>9.0%}",
+            file=out,
+        )
+
+
+def resolve_dates(args: argparse.Namespace, wh: DuckDBWarehouse, today: dt.date) -> list[dt.date]:
+    if args.dates:
+        requested = sorted(set(args.dates))
+        start, end = requested[0], requested[-1]
+    else:
+        end = args.end_date or today - dt.timedelta(days=1)
+        start = args.start_date or end - dt.timedelta(days=6)
+    end, warning = clamp_end_date(end, today)
+    if warning:
+        print(f"WARNING: {warning}", file=sys.stderr)
+    if start > end:
+        return []
+    scheduled = scheduled_game_dates(wh, start, end)
+    if args.dates:
+        return [d for d in scheduled if d in set(args.dates)]
+    return scheduled
+
+
+def run(args: argparse.Namespace) -> int:
+    db = duckdb_path(args.db)
+    state_dir = _state_dir(args, db)
+    if args.status:
+        return _print_status(state_dir)
+    today = args.today or eastern_today()
+    with DuckDBWarehouse(db, read_only=True) as wh:
+        dates = resolve_dates(args, wh, today)
+        if not dates:
+            print("no scheduled game dates in the requested range: nothing to do")
+            return EXIT_OK
+        coverage = [] if args.skip_preflight and not args.dry_run else upstream_coverage(wh, dates)
+    short = [row for row in coverage if row["coverage"] < contract.threshold("backfill_min_upstream_coverage")]
+
+    chunks = chunk_dates(dates, args.chunk_days)
+    if args.dry_run:
+        print(f"would rebuild {len(dates)} game dates ({dates[0]}..{dates[-1]}) in "
+              f"{len(chunks)} dbt {'build' if args.build else 'run'}(s) of {args.select!r}")
+        _print_coverage_table(coverage, sys.stdout)
+        return EXIT_OK
+    if short and not args.skip_preflight:
+        minimum = contract.threshold("backfill_min_upstream_coverage")
+        print(f"preflight failed: {len(short)} date(s) below {minimum:.0%} upstream coverage"
+              " (run the analytics layer first, or pass --skip-preflight):", file=sys.stderr)
+        _print_coverage_table(short, sys.stderr)
+        return EXIT_PREFLIGHT
+
+    state = BackfillState.load_or_new(state_dir, dates, args.select, args.resume)
+    if state.done:
+        print(f"resuming {state.path.stem}: {len(state.done)}/{len(state.dates)} dates already done",
+              file=sys.stderr)
+    if not state.pending():
+        print("every date of this backfill is already done (use --no-resume to rebuild)")
+        return _summary(state, db)
+    ok = run_backfill(
+        state,
+        db=db,
+        chunk_days=args.chunk_days,
+        command="build" if args.build else "run",
+        target=args.target,
+    )
+    _summary(state, db)
+    return EXIT_OK if ok else EXIT_DBT_FAILED
+
+
+def _summary(state: BackfillState, db: str) -> int:
+    dates = [dt.date.fromisoformat(d) for d in state.done]
+    print(f"\nbackfill {state.path.stem}: {state.status}")
+    print(f"  dates processed: {len(state.done)}/{len(state.dates)}")
+    print(f"  rows written:    {sum(state.rows_by_date.values()):,}")
+    if not dates:
+        return EXIT_OK
+    with DuckDBWarehouse(db, read_only=True) as wh:
+        resolved = gaps_resolved_since(wh, state.started_at, dates)
+        readiness = readiness_per_date(wh, dates)
+    print(f"  gaps resolved:   {'n/a' if resolved is None else resolved}")
+    print("  pct ready per date:")
+    cells = [f"{row['game_date'].isoformat()} {row['pct_ready']:5.1f}%" for row in readiness]
+    for start in range(0, len(cells), 4):
+        print("    " + "   ".join(cells[start:start + 4]))
+    return EXIT_OK

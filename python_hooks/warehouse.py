@@ -1,0 +1,422 @@
+"""The one thin access layer between the Python layer and the warehouse.
+
+Two backends share one small interface:
+
+* :class:`DuckDBWarehouse` - the embedded default, a DuckDB file (path from
+  ``--db``, else ``NBA_DUCKDB_PATH``, else ``warehouse/nba.duckdb``).
+* :class:`BigQueryWarehouse` - production, through ``google-cloud-bigquery``.
+
+SQL is written once with BigQuery-style named parameters (``@name``); the
+DuckDB backend rewrites them to ``$name``. Values never go into SQL text.
+Table names are built with :meth:`Warehouse.table` from a *layer* name
+(``predictions``, ``monitoring``, ``raw`` ...) whose schema comes from the
+same environment variables ``dbt_project.yml`` reads (``NBA_SCHEMA_*``).
+
+DuckDB allows one writer per file (one process). Readers therefore open the
+file read-only and close it as soon as they are done; writers open it only
+for the few statements they need (see docs/python_layer.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
+
+DEFAULT_DUCKDB_PATH = "warehouse/nba.duckdb"
+
+# layer -> (environment variable, default schema); mirrors dbt_project.yml.
+SCHEMA_ENV: dict[str, tuple[str, str]] = {
+    "raw": ("NBA_SCHEMA_RAW", "nba_raw"),
+    "staging": ("NBA_SCHEMA_STAGING", "nba_staging"),
+    "analytics": ("NBA_SCHEMA_ANALYTICS", "nba_analytics"),
+    "precompute": ("NBA_SCHEMA_PRECOMPUTE", "nba_precompute"),
+    "predictions": ("NBA_SCHEMA_PREDICTIONS", "nba_predictions"),
+    "monitoring": ("NBA_SCHEMA_MONITORING", "nba_monitoring"),
+    "reference": ("NBA_SCHEMA_REFERENCE", "nba_reference"),
+    "ops": ("NBA_SCHEMA_OPS", "nba_ops"),
+}
+
+_PARAM = re.compile(r"@([A-Za-z_][A-Za-z0-9_]*)")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]*$")
+
+Row = dict[str, Any]
+T = TypeVar("T")
+
+
+def schema_name(layer: str, env: Mapping[str, str] | None = None) -> str:
+    """Schema (BigQuery dataset) of a layer, honouring NBA_SCHEMA_* vars."""
+    environ = os.environ if env is None else env
+    variable, default = SCHEMA_ENV[layer]
+    return environ.get(variable) or default
+
+
+def duckdb_path(explicit: str | None = None) -> str:
+    """--db, else NBA_DUCKDB_PATH, else the repo default."""
+    return explicit or os.environ.get("NBA_DUCKDB_PATH") or DEFAULT_DUCKDB_PATH
+
+
+def _check_ident(name: str) -> str:
+    if not _IDENT.match(name):
+        raise ValueError(f"not a safe SQL identifier: {name!r}")
+    return name
+
+
+class Warehouse(Protocol):
+    """What the Python layer needs from a warehouse."""
+
+    dialect: str
+
+    def table(self, layer: str, name: str) -> str: ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]: ...
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
+
+    def insert_rows(self, layer: str, name: str, rows: Sequence[Row]) -> None: ...
+
+    def table_exists(self, layer: str, name: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class DuckDBWarehouse:
+    """A DuckDB file. ``read_only=True`` for every reader."""
+
+    path: str
+    read_only: bool = True
+    env: Mapping[str, str] | None = None
+    dialect: str = "duckdb"
+    _con: Any = field(default=None, init=False, repr=False)
+
+    def _connection(self) -> Any:
+        if self._con is None:
+            import duckdb
+
+            if self.read_only and not Path(self.path).exists():
+                raise FileNotFoundError(f"no DuckDB warehouse at {self.path}")
+            if not self.read_only:
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self._con = duckdb.connect(self.path, read_only=self.read_only)
+            except duckdb.ConnectionException as exc:
+                # This process already holds the file read-write (e.g. dbt ran
+                # in-process); DuckDB then refuses a read-only open. Reuse the
+                # process's database instead: it is the same single writer.
+                if not (self.read_only and "different configuration" in str(exc)):
+                    raise
+                self._con = duckdb.connect(self.path)
+        return self._con
+
+    def table(self, layer: str, name: str) -> str:
+        schema = _check_ident(schema_name(layer, self.env))
+        return f'"{schema}"."{_check_ident(name)}"'
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        cursor = self._connection().execute(_PARAM.sub(r"$\1", sql), dict(params or {}))
+        columns = [description[0] for description in cursor.description or []]
+        return [dict(zip(columns, values)) for values in cursor.fetchall()]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._connection().execute(_PARAM.sub(r"$\1", sql), dict(params or {}))
+
+    def ensure_schema(self, layer: str) -> None:
+        schema = _check_ident(schema_name(layer, self.env))
+        self.execute(f'create schema if not exists "{schema}"')
+
+    def insert_rows(self, layer: str, name: str, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        import pyarrow as pa
+
+        columns = list(rows[0])
+        batch = pa.table({c: [row[c] for row in rows] for c in columns})
+        column_list = ", ".join(f'"{_check_ident(c)}"' for c in columns)
+        con = self._connection()
+        view = f"_insert_rows_{id(batch)}"
+        con.register(view, batch)
+        try:
+            con.execute(
+                f"insert into {self.table(layer, name)} ({column_list})"
+                f" select {column_list} from {view}"
+            )
+        finally:
+            con.unregister(view)
+
+    def table_exists(self, layer: str, name: str) -> bool:
+        rows = self.query(
+            "select count(*) as n from information_schema.tables"
+            " where table_schema = @schema and table_name = @name",
+            {"schema": schema_name(layer, self.env), "name": name},
+        )
+        return bool(rows[0]["n"])
+
+    def close(self) -> None:
+        if self._con is not None:
+            self._con.close()
+            self._con = None
+
+    def __enter__(self) -> "DuckDBWarehouse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _bq_type(value: Any) -> str:
+    import datetime as dt
+
+    if isinstance(value, bool):
+        return "BOOL"
+    if isinstance(value, int):
+        return "INT64"
+    if isinstance(value, float):
+        return "FLOAT64"
+    if isinstance(value, dt.datetime):
+        return "TIMESTAMP"
+    if isinstance(value, dt.date):
+        return "DATE"
+    return "STRING"
+
+
+def bigquery_parameters(params: Mapping[str, Any]) -> list[Any]:
+    """Query parameters for google-cloud-bigquery (lists become arrays)."""
+    from google.cloud import bigquery
+
+    out: list[Any] = []
+    for name, value in params.items():
+        if isinstance(value, (list, tuple)):
+            element = _bq_type(value[0]) if value else "STRING"
+            out.append(bigquery.ArrayQueryParameter(name, element, list(value)))
+        else:
+            out.append(bigquery.ScalarQueryParameter(name, _bq_type(value), value))
+    return out
+
+
+@dataclass
+class BigQueryWarehouse:
+    """Production backend. ``client`` is injectable for tests."""
+
+    project: str
+    client: Any = None
+    env: Mapping[str, str] | None = None
+    dialect: str = "bigquery"
+
+    def _client(self) -> Any:
+        if self.client is None:
+            from google.cloud import bigquery
+
+            self.client = bigquery.Client(project=self.project)
+        return self.client
+
+    def table(self, layer: str, name: str) -> str:
+        schema = _check_ident(schema_name(layer, self.env))
+        return f"`{_check_ident(self.project)}.{schema}.{_check_ident(name)}`"
+
+    def _job_config(self, params: Mapping[str, Any] | None) -> Any:
+        from google.cloud import bigquery
+
+        return bigquery.QueryJobConfig(query_parameters=bigquery_parameters(params or {}))
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Row]:
+        job = self._client().query(sql, job_config=self._job_config(params))
+        return [dict(row.items()) for row in job.result()]
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None:
+        self._client().query(sql, job_config=self._job_config(params)).result()
+
+    def ensure_schema(self, layer: str) -> None:
+        self._client().create_dataset(
+            f"{self.project}.{schema_name(layer, self.env)}", exists_ok=True
+        )
+
+    def insert_rows(self, layer: str, name: str, rows: Sequence[Row]) -> None:
+        if not rows:
+            return
+        table_id = f"{self.project}.{schema_name(layer, self.env)}.{name}"
+        errors = self._client().insert_rows_json(table_id, [_jsonable(r) for r in rows])
+        if errors:
+            raise RuntimeError(f"BigQuery insert into {table_id} failed: {errors}")
+
+    def table_exists(self, layer: str, name: str) -> bool:
+        from google.api_core.exceptions import NotFound
+
+        try:
+            self._client().get_table(f"{self.project}.{schema_name(layer, self.env)}.{name}")
+        except NotFound:
+            return False
+        return True
+
+    def close(self) -> None:
+        if self.client is not None and hasattr(self.client, "close"):
+            self.client.close()
+
+    def __enter__(self) -> "BigQueryWarehouse":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _jsonable(row: Row) -> Row:
+    import datetime as dt
+
+    return {
+        key: value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+        for key, value in row.items()
+    }
+
+
+def retry_on_lock(
+    action: Callable[[], T],
+    *,
+    attempts: int = 10,
+    wait: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Run ``action``; while another process holds the DuckDB file, wait and retry."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return action()
+        except Exception as exc:  # noqa: BLE001 - only lock conflicts are retried
+            if "lock" not in str(exc).lower() or attempt == attempts:
+                raise
+            sleep(wait)
+    raise AssertionError("unreachable")
+
+
+def open_warehouse(db: str | None = None, *, read_only: bool = True) -> DuckDBWarehouse | BigQueryWarehouse:
+    """The configured warehouse: BigQuery when NBA_WAREHOUSE=bigquery, else DuckDB."""
+    if os.environ.get("NBA_WAREHOUSE", "duckdb").lower() == "bigquery":
+        return BigQueryWarehouse(project=os.environ["NBA_BQ_PROJECT"])
+    return DuckDBWarehouse(duckdb_path(db), read_only=read_only)
+
+
+# ---------------------------------------------------------------------------
+# Queries the commands share. Each takes an open warehouse and returns rows.
+# ---------------------------------------------------------------------------
+
+FEATURE_COLUMNS = (
+    "player_lookup, game_date, game_id, team_abbr, opponent_team_abbr, is_home,"
+    " injury_status, minutes_avg_last_7_days, vegas_line_source, vegas_sportsbook,"
+    " feature_25_value, has_vegas_line, features, default_feature_count,"
+    " required_default_count, feature_quality_score, quality_tier,"
+    " matchup_quality_pct, quality_alert_level, is_quality_ready"
+)
+
+
+def feature_rows_for_date(wh: Warehouse, game_date: Any) -> list[Row]:
+    sql = (
+        f"select {FEATURE_COLUMNS} from {wh.table('predictions', 'ml_feature_store_v2')}"
+        " where game_date = @game_date order by player_lookup"
+    )
+    return wh.query(sql, {"game_date": game_date})
+
+
+def feature_row(wh: Warehouse, player_lookup: str, game_date: Any) -> Row | None:
+    sql = (
+        f"select {FEATURE_COLUMNS} from {wh.table('predictions', 'ml_feature_store_v2')}"
+        " where game_date = @game_date and player_lookup = @player_lookup"
+    )
+    rows = wh.query(sql, {"game_date": game_date, "player_lookup": player_lookup})
+    return rows[0] if rows else None
+
+
+PREDICTIONS_TABLE = "player_prop_predictions"
+LEDGER_TABLE = "prediction_requests"
+
+PREDICTIONS_DDL = """
+create table if not exists {table} (
+    prediction_id varchar,
+    game_id varchar,
+    game_date date,
+    player_lookup varchar,
+    system_id varchar,
+    line double,
+    predicted_points double,
+    is_active boolean,
+    is_actionable boolean,
+    filter_reason varchar,
+    feature_quality_score double,
+    correlation_id varchar,
+    batch_id varchar,
+    prediction_attempt varchar,
+    created_at timestamp
+)
+"""
+
+LEDGER_DDL = """
+create table if not exists {table} (
+    request_id varchar,
+    batch_id varchar,
+    correlation_id varchar,
+    game_date date,
+    player_lookup varchar,
+    game_id varchar,
+    prediction_attempt varchar,
+    sink varchar,
+    status varchar,
+    attempts integer,
+    error varchar,
+    request_json varchar,
+    created_at timestamp
+)
+"""
+
+
+BIGQUERY_TYPES = {
+    "varchar": "STRING",
+    "double": "FLOAT64",
+    "integer": "INT64",
+    "bigint": "INT64",
+    "boolean": "BOOL",
+    "timestamp": "TIMESTAMP",
+    "date": "DATE",
+}
+_DDL_TYPE = re.compile(r"\b(" + "|".join(BIGQUERY_TYPES) + r")\b(?=\s*,|\s*\n|\s*\)|$)")
+
+
+def dialect_ddl(ddl: str, dialect: str) -> str:
+    """Column types of a DuckDB-style DDL in the warehouse's dialect."""
+    if dialect != "bigquery":
+        return ddl
+    return _DDL_TYPE.sub(lambda m: BIGQUERY_TYPES[m.group(1)], ddl)
+
+
+def ensure_table(wh: Any, layer: str, name: str, ddl: str) -> None:
+    """Create a Python-written table (and its schema) if absent."""
+    wh.ensure_schema(layer)
+    wh.execute(dialect_ddl(ddl.format(table=wh.table(layer, name)), wh.dialect))
+
+
+def active_prediction_players(wh: Warehouse, game_date: Any, system_id: str) -> set[str]:
+    """Players with an active prediction for (date, system)."""
+    if not wh.table_exists("predictions", PREDICTIONS_TABLE):
+        return set()
+    sql = (
+        f"select distinct player_lookup from {wh.table('predictions', PREDICTIONS_TABLE)}"
+        " where game_date = @game_date and system_id = @system_id and is_active"
+    )
+    rows = wh.query(sql, {"game_date": game_date, "system_id": system_id})
+    return {row["player_lookup"] for row in rows}
+
+
+def dispatched_players(wh: Warehouse, game_date: Any) -> set[str]:
+    """Players with a successfully published request for the date."""
+    if not wh.table_exists("predictions", LEDGER_TABLE):
+        return set()
+    sql = (
+        f"select distinct player_lookup from {wh.table('predictions', LEDGER_TABLE)}"
+        " where game_date = @game_date and status = 'published'"
+    )
+    return {row["player_lookup"] for row in wh.query(sql, {"game_date": game_date})}
+
+
+def count_rows(wh: Warehouse, layer: str, name: str) -> int | None:
+    if not wh.table_exists(layer, name):
+        return None
+    return int(wh.query(f"select count(*) as n from {wh.table(layer, name)}")[0]["n"])

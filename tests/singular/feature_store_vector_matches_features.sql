@@ -1,0 +1,50 @@
+{#-
+    Each vector element equals its feature: the value when the feature has
+    a usable source, the contract default when it is a default (and then
+    feature_<i>_value is NULL). Returns one row per wrong element.
+-#}
+
+with feature_store as (
+    select * from {{ ref('ml_feature_store_v2') }}
+),
+
+{%- for feature in var('feature_contract') %}
+{%- set i = feature['index'] %}
+
+element_{{ i }} as (
+    select
+        player_lookup,
+        game_date,
+        {{ i }} as feature_index,
+        feature_{{ i }}_source as feature_source,
+        feature_{{ i }}_value as feature_value,
+        {{ array_element('features', i) }} as vector_value
+    from feature_store
+    where
+        {{ array_element('features', i) }} is null
+        or (
+            feature_{{ i }}_source = 'default'
+            and (
+                feature_{{ i }}_value is not null
+                or {{ array_element('features', i) }}
+                != {{ feature['default'] }}
+            )
+        )
+        or (
+            feature_{{ i }}_source != 'default'
+            and {{ array_element('features', i) }}
+            != coalesce(feature_{{ i }}_value, {{ feature['default'] }})
+        )
+),
+{%- endfor %}
+
+final as (
+    {%- for feature in var('feature_contract') %}
+    select * from element_{{ feature['index'] }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+)
+
+select * from final

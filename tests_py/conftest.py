@@ -1,0 +1,116 @@
+"""Shared fixtures: real dbt runs on generated DuckDB warehouses in tmp dirs.
+
+Building a warehouse is the slow part of the suite, so the `small` preset is
+generated and built once per session (`small_warehouse_template`) and every
+test that changes data works on its own copy (`small_warehouse`). dbt runs
+in a subprocess with its own target/log dirs, so tests never touch the
+repository's `target/` and never share a DuckDB file with another writer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class BuiltWarehouse:
+    """A DuckDB file plus the dirs its dbt runs write to."""
+
+    db: Path
+    work: Path
+
+    def dbt(self, *args: str, check: bool = True, env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        return run_dbt(list(args), db=self.db, work=self.work, check=check, env=env)
+
+    def nba_fs(self, *args: str, check: bool = True, env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
+        return run_nba_fs(list(args), db=self.db, work=self.work, check=check, env=env)
+
+
+def dbt_env(db: Path, work: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "DBT_PROFILES_DIR": str(ROOT),
+            "NBA_DUCKDB_PATH": str(db),
+            "NBA_DBT_TARGET": "ci",
+            "DBT_TARGET_PATH": str(work / "target"),
+            "DBT_LOG_PATH": str(work / "logs"),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    env.update(extra or {})
+    return env
+
+
+def run_dbt(args: list[str], *, db: Path, work: Path, check: bool = True,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(BIN / "dbt"), *args, "--project-dir", str(ROOT)],
+        cwd=ROOT, env=dbt_env(db, work, env), capture_output=True, text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"dbt {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def run_nba_fs(args: list[str], *, db: Path, work: Path, check: bool = True,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(BIN / "nba-fs"), *args], cwd=ROOT, env=dbt_env(db, work, env),
+        capture_output=True, text=True,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"nba-fs {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-6000:]}"
+            f"\n{result.stderr[-3000:]}"
+        )
+    return result
+
+
+def build_warehouse(db: Path, work: Path, preset: str) -> BuiltWarehouse:
+    """Generate a preset and build every model (no tests: those are judged elsewhere)."""
+    work.mkdir(parents=True, exist_ok=True)
+    run_nba_fs(["generate", "--db", str(db), "--preset", preset], db=db, work=work)
+    warehouse = BuiltWarehouse(db=db, work=work)
+    warehouse.dbt("seed")
+    warehouse.dbt("run", "--full-refresh")
+    return warehouse
+
+
+@pytest.fixture(scope="session")
+def small_warehouse_template(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
+    """The `small` preset generated and built once per session. Do not modify."""
+    base = tmp_path_factory.mktemp("small_template")
+    return build_warehouse(base / "nba.duckdb", base, "small")
+
+
+@pytest.fixture
+def small_warehouse(small_warehouse_template: BuiltWarehouse, tmp_path: Path) -> BuiltWarehouse:
+    """A private copy of the built small warehouse that a test may change."""
+    db = tmp_path / "nba.duckdb"
+    shutil.copyfile(small_warehouse_template.db, db)
+    return BuiltWarehouse(db=db, work=tmp_path)
+
+
+@pytest.fixture(scope="session")
+def default_warehouse_path() -> Path:
+    """The default-preset warehouse `make test` builds before pytest (read only)."""
+    path = os.environ.get("NBA_CI_WAREHOUSE")
+    if not path or not Path(path).exists():
+        pytest.skip("NBA_CI_WAREHOUSE not set: run through `make test`")
+    return Path(path)
