@@ -20,6 +20,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("python_hooks.alerts", "evaluate monitoring models and send alerts"),
     "backfill": ("python_hooks.backfill", "rebuild a range of game dates through dbt"),
     "drift": ("python_hooks.drift", "compare deployed models with the project"),
+    "report": ("python_hooks.report", "write a self-contained HTML quality report for a date range"),
+    "publish": ("python_hooks.publish", "publish a read-only copy of the DuckDB warehouse for analysts"),
 }
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import signal
 import subprocess
 import time
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from conftest import BIN, ROOT, BuiltWarehouse, dbt_env
 from python_hooks import backfill

@@ -16,13 +16,12 @@ import random
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import duckdb
 import pytest
 
-from conftest import BuiltWarehouse, run_nba_fs
+from conftest import BuiltWarehouse
 from python_hooks import contract
 
 TOLERANCE = 1e-9
@@ -228,16 +227,6 @@ def load_oracle_data(con: duckdb.DuckDBPyConnection) -> OracleData:
     )
 
 
-def build_features(db: Path, work: Path) -> BuiltWarehouse:
-    """Generate the small preset and build the feature models and their parents."""
-    work.mkdir(parents=True, exist_ok=True)
-    run_nba_fs(["generate", "--db", str(db), "--preset", "small"], db=db, work=work)
-    warehouse = BuiltWarehouse(db=db, work=work)
-    warehouse.dbt("seed")
-    warehouse.dbt("run", "--full-refresh", "--select", "+int_player_features_computed")
-    return warehouse
-
-
 def sample_rows(rows: list[Record], min_history: int) -> list[Record]:
     rng = random.Random(20211102)
     short = [row for row in rows if row["games_played_season"] < min_history]
@@ -253,9 +242,9 @@ def close(actual: float | None, expected: float | None) -> bool:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    work = tmp_path_factory.mktemp("feature_oracle")
-    return build_features(work / "nba.duckdb", work)
+def built(small_warehouse_template: BuiltWarehouse) -> BuiltWarehouse:
+    # The session's full build of `small` (read only here).
+    return small_warehouse_template
 
 
 @pytest.fixture(scope="module")

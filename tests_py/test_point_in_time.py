@@ -19,7 +19,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import BuiltWarehouse, run_nba_fs
+import shutil
+
+from conftest import BuiltWarehouse
 
 DAY = dt.date(2021, 12, 15)
 FEATURE_COUNT = 39
@@ -142,14 +144,14 @@ def apply_raw_edits(db: Path, day: dt.date) -> None:
 
 
 @pytest.fixture(scope="module")
-def rebuilt(tmp_path_factory: pytest.TempPathFactory
+def rebuilt(tmp_path_factory: pytest.TempPathFactory,
+            small_warehouse_template: BuiltWarehouse,
             ) -> tuple[BuiltWarehouse, Snapshot, Snapshot]:
+    # Start from a private copy of the session's full build of `small`.
     work = tmp_path_factory.mktemp("point_in_time")
     db = work / "nba.duckdb"
-    run_nba_fs(["generate", "--db", str(db), "--preset", "small"], db=db, work=work)
+    shutil.copyfile(small_warehouse_template.db, db)
     warehouse = BuiltWarehouse(db=db, work=work)
-    warehouse.dbt("seed")
-    warehouse.dbt("run", "--full-refresh", "--select", SELECT)
     day_before = snapshot(db, f"game_date = date '{DAY}'")
     later_before = snapshot(db, f"game_date > date '{DAY}'")
     apply_raw_edits(db, DAY)

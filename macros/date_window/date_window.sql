@@ -71,8 +71,9 @@
 
 {#-
     Config of a date-keyed incremental model: whole dates are replaced, so a
-    rerun of any window gives the same table. DuckDB deletes and re-inserts
-    the window's dates; BigQuery overwrites exactly the window's partitions.
+    rerun of any window gives the same table. DuckDB deletes every date of
+    the window and inserts the new rows (replace_date_window below); BigQuery
+    overwrites exactly the window's partitions (insert_overwrite).
     Usage: {{ config(**date_window_incremental_config('game_date')) }}
 -#}
 {% macro date_window_incremental_config(date_column, cluster_by=none) %}
@@ -83,7 +84,7 @@
 {% macro default__date_window_incremental_config(date_column, cluster_by) %}
     {{- return({
         'materialized': 'incremental',
-        'incremental_strategy': 'delete+insert',
+        'incremental_strategy': 'replace_date_window',
         'unique_key': date_column,
         'on_schema_change': 'append_new_columns',
     }) -}}
@@ -102,4 +103,25 @@
         'cluster_by': cluster_by,
         'on_schema_change': 'append_new_columns',
     }) -}}
+{% endmacro %}
+
+
+{#-
+    Custom incremental strategy `replace_date_window`: delete EVERY date of
+    the window, then insert the new rows. dbt's delete+insert only deletes
+    the keys present in the new rows, so a date whose upstream rows all
+    vanished would keep stale rows. The window is computed here, at run
+    time, not taken from the parsed config, so a cached parse from an
+    earlier day cannot shift it.
+-#}
+{% macro get_incremental_replace_date_window_sql(arg_dict) %}
+    {%- set bounds = date_window_bounds() -%}
+    {%- set columns = arg_dict['dest_columns']
+        | map(attribute='quoted') | join(', ') -%}
+    delete from {{ arg_dict['target_relation'] }}
+    where {{ arg_dict['unique_key'] }}
+        between {{ date_literal(bounds[0]) }} and {{ date_literal(bounds[1]) }};
+
+    insert into {{ arg_dict['target_relation'] }} ({{ columns }})
+    select {{ columns }} from {{ arg_dict['temp_relation'] }}
 {% endmacro %}

@@ -156,7 +156,6 @@ def box_stats(
     """Stat lines for ``rows`` (from ``participation``), given overtime periods per game."""
     game, side, group = rows["game"], rows["side"], rows["group"]
     n_groups = len(home) * 2
-    n = len(game)
     total = np.repeat(240 + 25 * ot, 2).astype(float)
     cap = np.repeat(44 + 4 * ot, 2).astype(float)
     minutes = _allocate_minutes(rng, group, rows["target"], total, cap)

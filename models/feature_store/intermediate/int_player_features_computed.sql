@@ -12,8 +12,6 @@ with inputs as (
     where {{ in_date_window('game_date') }}
 ),
 
-{%- set min_history = var('min_history_games') %}
-
 -- player-history, matchup and context values as found
 base_values as (
     select

@@ -1,0 +1,145 @@
+"""The same sample built on DuckDB and on the BigQuery emulator agrees.
+
+`small_warehouse_template` (conftest) is the DuckDB build; bigquery_fixtures
+builds the same raw tables on bqemulator with dbt-bigquery (full build, then
+the window 2021-12-01..07 twice as incremental runs). The feature store must
+have the same keys, feature values equal within 1e-9 and the same sources
+and flags; daily quality counts must be equal. Timestamps of the build
+(created_at / updated_at) are the only columns left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from bigquery_fixtures import COMPARED, WINDOW, EmulatorBuild, build_on_emulator, require_emulator
+from conftest import BuiltWarehouse
+
+TOLERANCE = 1e-9
+BUILD_TIME_COLUMNS = {"created_at", "updated_at"}
+KEYS = {
+    "ml_feature_store_v2": ("player_lookup", "game_date"),
+    "daily_quality_counts": ("game_date",),
+}
+
+
+@pytest.fixture(scope="module")
+def emulator_build(small_warehouse_template: BuiltWarehouse,
+                   tmp_path_factory: pytest.TempPathFactory) -> EmulatorBuild:
+    require_emulator()
+    return build_on_emulator(small_warehouse_template, tmp_path_factory.mktemp("bqemu"))
+
+
+def duckdb_rows(db: Path, schema: str, table: str) -> list[dict[str, Any]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        cursor = con.execute(f'select * from "{schema}"."{table}"')
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def normalise(value: Any) -> Any:
+    """One representation per value across both engines: the emulator returns
+    COUNTIF/SUM of integers as NUMERIC (Decimal) and arrays as lists."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [normalise(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    return value
+
+
+def values_equal(left: Any, right: Any) -> bool:
+    left, right = normalise(left), normalise(right)
+    if isinstance(left, list) and isinstance(right, list):
+        return len(left) == len(right) and all(values_equal(a, b) for a, b in zip(left, right))
+    if isinstance(left, bool) or isinstance(right, bool):
+        return left == right
+    if isinstance(left, (int, float)) and isinstance(right, (int, float)):
+        if math.isnan(left) or math.isnan(right):
+            return math.isnan(left) and math.isnan(right)
+        return abs(left - right) <= TOLERANCE * max(1.0, abs(left), abs(right))
+    return left == right
+
+
+def differences(table: str, ours: list[dict[str, Any]], theirs: list[dict[str, Any]],
+                limit: int = 20) -> list[str]:
+    """Human-readable differences between two row sets keyed by KEYS[table]."""
+    keys = KEYS[table]
+    left = {tuple(row[k] for k in keys): row for row in ours}
+    right = {tuple(row[k] for k in keys): row for row in theirs}
+    found: list[str] = []
+    only_left, only_right = left.keys() - right.keys(), right.keys() - left.keys()
+    if only_left or only_right:
+        found.append(f"{table}: {len(only_left)} keys only on DuckDB (e.g. {sorted(only_left)[:3]}), "
+                     f"{len(only_right)} only on the emulator (e.g. {sorted(only_right)[:3]})")
+    columns_left = set(ours[0]) if ours else set()
+    columns_right = set(theirs[0]) if theirs else set()
+    if columns_left != columns_right:
+        found.append(f"{table}: columns differ: {sorted(columns_left ^ columns_right)}")
+    compared = sorted((columns_left & columns_right) - BUILD_TIME_COLUMNS)
+    for key in sorted(left.keys() & right.keys()):
+        for column in compared:
+            if not values_equal(left[key][column], right[key][column]):
+                found.append(f"{table} {key} {column}: DuckDB {left[key][column]!r} "
+                             f"!= emulator {right[key][column]!r}")
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+def test_values_equal_tolerates_only_tiny_float_noise() -> None:
+    assert values_equal(0.1 + 0.2, 0.3)
+    assert values_equal([1.0, Decimal("2")], [1.0, 2.0])
+    assert not values_equal(1.0, 1.0 + 1e-6)
+    assert not values_equal("phase4", "default")
+    assert not values_equal(True, False)
+    assert not values_equal([1.0, 2.0], [1.0])
+
+
+def test_differences_reports_missing_keys_and_changed_values() -> None:
+    base = {"game_date": dt.date(2021, 12, 1), "records": 3, "created_at": 1}
+    assert differences("daily_quality_counts", [base], [dict(base, created_at=2)]) == []
+    changed = differences("daily_quality_counts", [base], [dict(base, records=4)])
+    assert len(changed) == 1 and "records" in changed[0]
+    missing = differences("daily_quality_counts", [base], [])
+    assert "1 keys only on DuckDB" in missing[0]
+
+
+def test_emulator_build_passed_every_node(emulator_build: EmulatorBuild) -> None:
+    """dbt build on the emulator: every model, seed, test and unit test ran."""
+    results = emulator_build.run_results("build")
+    bad = [(r["unique_id"], r["status"]) for r in results if r["status"] not in ("success", "pass", "warn")]
+    assert results and not bad
+    kinds = {r["unique_id"].split(".")[0] for r in results}
+    assert {"model", "seed", "test", "unit_test"} <= kinds
+
+
+def test_window_reruns_are_incremental(emulator_build: EmulatorBuild) -> None:
+    """Both window runs built the incremental models as incremental merges."""
+    for step in ("window_1", "window_2"):
+        results = emulator_build.run_results(step)
+        assert results and all(r["status"] == "success" for r in results)
+        run_sql = emulator_build.target_dirs[step] / "run"
+        feature_store = next(run_sql.rglob("ml_feature_store_v2.sql")).read_text().lower()
+        assert "merge into" in feature_store
+        assert f"date '{WINDOW['start_date']}'" in feature_store
+
+
+@pytest.mark.parametrize("table", sorted(COMPARED))
+def test_duckdb_and_emulator_builds_agree(table: str, emulator_build: EmulatorBuild,
+                                          small_warehouse_template: BuiltWarehouse) -> None:
+    ours = duckdb_rows(small_warehouse_template.db, COMPARED[table], table)
+    theirs = emulator_build.rows[table]
+    assert ours, f"{table} is empty on DuckDB"
+    assert differences(table, ours, theirs) == []

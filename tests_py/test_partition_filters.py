@@ -1,0 +1,215 @@
+"""What the emulator cannot show, checked in the SQL dbt-bigquery ran.
+
+The emulator runs BigQuery SQL but does not prune partitions, bill bytes or
+enforce `require_partition_filter`. So the SQL of the emulator build (same
+SQL as production: only the target name differs) is inspected:
+
+- every incremental date-window run overwrites exactly the window's
+  partitions (a static `insert_overwrite`: the merge deletes only
+  `DBT_INTERNAL_DEST.<partition column> in (<window dates>)`);
+- every query of the window run, and every data test, that reads a table
+  configured with `require_partition_filter` filters that table on its
+  partition column (BigQuery rejects the query otherwise);
+- contract data types are BigQuery types on BigQuery targets.
+
+The pure checks are tested on small SQL snippets first, so a broken check
+cannot pass silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bigquery_fixtures import WINDOW, EmulatorBuild, build_on_emulator, require_emulator
+from conftest import BuiltWarehouse
+
+WRITE_PREFIX = re.compile(r"(merge\s+into|create\s+or\s+replace\s+table|create\s+table|insert\s+into"
+                          r"|drop\s+table(\s+if\s+exists)?|alter\s+table)\s*$", re.I)
+BIGQUERY_TYPE = re.compile(
+    r"^(string|bytes|int64|integer|bigint|smallint|int|float64|numeric|bignumeric|bool|boolean|date"
+    r"|datetime|time|timestamp|json|geography|interval|array<.+>|struct<.+>)$", re.I)
+
+
+def enclosing_segment(sql: str, start: int) -> str:
+    """The text from `start` to the end of its parenthesised level."""
+    depth = 0
+    for pos in range(start, len(sql)):
+        char = sql[pos]
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return sql[start:pos]
+            depth -= 1
+    return sql[start:]
+
+
+def without_subqueries(segment: str) -> str:
+    """The segment with every parenthesised sub-select blanked out (a filter
+    inside a sub-select does not filter the outer table)."""
+    out, depth, group = [], 0, []
+    for char in segment:
+        if char == "(":
+            depth += 1
+        if depth == 0:
+            out.append(char)
+        else:
+            group.append(char)
+        if char == ")":
+            depth -= 1
+            if depth == 0:
+                text = "".join(group)
+                out.append(" " if re.search(r"\bselect\b", text, flags=re.I) else text)
+                group = []
+    return "".join(out)
+
+
+def unfiltered_reads(sql: str, relation: str, column: str) -> list[str]:
+    """Reads of `relation` whose select has no WHERE on `column`.
+
+    A read is an occurrence of the relation name that is not the target of
+    a write (merge / create / insert). Its select is the text up to the end
+    of the enclosing parentheses; that text must have, at its own level, a
+    WHERE clause whose condition mentions the partition column.
+    """
+    found = []
+    for match in re.finditer(re.escape(relation), sql, flags=re.I):
+        if WRITE_PREFIX.search(sql[:match.start()]):
+            continue
+        segment = enclosing_segment(sql, match.end())
+        level = without_subqueries(segment)
+        where = re.search(r"\bwhere\b", level, flags=re.I)
+        if where is None or not re.search(rf"\b{re.escape(column)}\b",
+                                          level[where.start():], flags=re.I):
+            found.append(sql[max(0, match.start() - 60):match.end() + 120])
+    return found
+
+
+def overwritten_partitions(sql: str, column: str) -> list[str] | None:
+    """Dates a static insert_overwrite merge deletes, or None if it has none."""
+    match = re.search(rf"dbt_internal_dest\.`?{re.escape(column)}`?\s+in\s*\(([^)]*)\)", sql, flags=re.I)
+    if match is None:
+        return None
+    return re.findall(r"date\s*'(\d{4}-\d{2}-\d{2})'", match.group(1), flags=re.I)
+
+
+def window_dates() -> list[str]:
+    import datetime as dt
+
+    start = dt.date.fromisoformat(WINDOW["start_date"])
+    end = dt.date.fromisoformat(WINDOW["end_date"])
+    return [(start + dt.timedelta(days=d)).isoformat() for d in range((end - start).days + 1)]
+
+
+# --- the checks themselves ------------------------------------------------
+
+TABLE = "`p`.`d`.`facts`"
+
+
+def test_filtered_read_passes_and_unfiltered_read_is_found() -> None:
+    good = f"select * from {TABLE} where game_date between date '2021-12-01' and date '2021-12-07'"
+    assert unfiltered_reads(good, TABLE, "game_date") == []
+    bad = f"select * from {TABLE} where player_lookup = 'x'"
+    assert len(unfiltered_reads(bad, TABLE, "game_date")) == 1
+    nested = f"with a as (select * from {TABLE}) select * from a where game_date = date '2021-12-01'"
+    assert len(unfiltered_reads(nested, TABLE, "game_date")) == 1, "outer filter does not prune"
+    in_cte = f"with a as (select * from {TABLE} where game_date >= date '2021-01-01') select * from a"
+    assert unfiltered_reads(in_cte, TABLE, "game_date") == []
+    grouped = f"select * from {TABLE} where (game_date > date '2021-01-01' or x)"
+    assert unfiltered_reads(grouped, TABLE, "game_date") == []
+    subquery_filter = f"select * from {TABLE} where x in (select game_date from t)"
+    assert len(unfiltered_reads(subquery_filter, TABLE, "game_date")) == 1
+    write = f"merge into {TABLE} as DBT_INTERNAL_DEST using (select 1) on false"
+    assert unfiltered_reads(write, TABLE, "game_date") == []
+
+
+def test_overwritten_partitions_reads_the_static_list() -> None:
+    sql = ("when not matched by source and DBT_INTERNAL_DEST.game_date in "
+           "(date '2021-12-01', date '2021-12-02') then delete")
+    assert overwritten_partitions(sql, "game_date") == ["2021-12-01", "2021-12-02"]
+    assert overwritten_partitions("when not matched by source then delete", "game_date") is None
+
+
+# --- the emulator build's SQL ---------------------------------------------
+
+@pytest.fixture(scope="module")
+def emulator_build(small_warehouse_template: BuiltWarehouse,
+                   tmp_path_factory: pytest.TempPathFactory) -> EmulatorBuild:
+    require_emulator()
+    return build_on_emulator(small_warehouse_template, tmp_path_factory.mktemp("bqemu"))
+
+
+def manifest(build: EmulatorBuild, step: str) -> dict[str, Any]:
+    return json.loads((build.target_dirs[step] / "manifest.json").read_text())
+
+
+def sql_of(build: EmulatorBuild, step: str, node: dict[str, Any], kind: str) -> str | None:
+    path = build.target_dirs[step] / kind / node["package_name"] / node["original_file_path"]
+    if node["resource_type"] == "test" and node["original_file_path"].endswith(".yml"):
+        path = path / f"{node['name']}.sql"
+    return path.read_text() if path.exists() else None
+
+
+def partition_filtered_tables(nodes: dict[str, Any]) -> dict[str, str]:
+    """relation name -> partition column of models with require_partition_filter."""
+    return {
+        node["relation_name"]: node["config"]["partition_by"]["field"]
+        for node in nodes.values()
+        if node["resource_type"] == "model" and node["config"].get("require_partition_filter")
+        and node["config"].get("partition_by")
+    }
+
+
+def test_window_run_overwrites_exactly_the_window(emulator_build: EmulatorBuild) -> None:
+    nodes = manifest(emulator_build, "window_2")["nodes"]
+    ran = [r["unique_id"] for r in emulator_build.run_results("window_2")]
+    checked = 0
+    for unique_id in ran:
+        node = nodes[unique_id]
+        if node["config"].get("incremental_strategy") != "insert_overwrite":
+            continue
+        sql = sql_of(emulator_build, "window_2", node, "run")
+        assert sql is not None, unique_id
+        column = node["config"]["partition_by"]["field"]
+        assert overwritten_partitions(sql, column) == window_dates(), unique_id
+        checked += 1
+    assert checked >= 5
+
+
+def test_reads_of_partition_filtered_tables_filter_partitions(emulator_build: EmulatorBuild) -> None:
+    nodes = manifest(emulator_build, "build")["nodes"]
+    required = partition_filtered_tables(nodes)
+    problems: list[str] = []
+    for step, kind in (("window_2", "run"), ("build", "compiled")):
+        step_nodes = manifest(emulator_build, step)["nodes"]
+        for result in emulator_build.run_results(step):
+            node = step_nodes.get(result["unique_id"])
+            if node is None or node["resource_type"] not in ("model", "test"):
+                continue
+            if kind == "compiled" and node["resource_type"] != "test":
+                continue
+            sql = sql_of(emulator_build, step, node, kind)
+            for relation, column in required.items():
+                if sql and relation.lower() in sql.lower():
+                    problems += [f"{node['unique_id']}: {snippet}"
+                                 for snippet in unfiltered_reads(sql, relation, column)]
+    assert problems == []
+
+
+def test_contract_types_are_bigquery_types(emulator_build: EmulatorBuild) -> None:
+    """dbt sends contract types verbatim to BigQuery (`create table t (c type)`);
+    the emulator translates DuckDB names, BigQuery rejects them."""
+    nodes = manifest(emulator_build, "build")["nodes"]
+    wrong = [
+        f"{node['name']}.{column['name']}: {column['data_type']}"
+        for node in nodes.values()
+        if node["resource_type"] == "model" and node["config"].get("contract", {}).get("enforced")
+        for column in node["columns"].values()
+        if not BIGQUERY_TYPE.match((column.get("data_type") or "").strip())
+    ]
+    assert wrong == []
