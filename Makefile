@@ -47,7 +47,7 @@ pytest: setup
 # The dbt templater opens the profile's DuckDB file; lint needs no data.
 lint: setup
 	$(BIN)/ruff check python_hooks tests_py bench
-	NBA_DUCKDB_PATH=:memory: DBT_TARGET_PATH=target/sqlfluff $(BIN)/sqlfluff lint models macros analyses tests
+	NBA_DUCKDB_PATH=:memory: DBT_TARGET_PATH=target/sqlfluff $(BIN)/sqlfluff lint --processes 2 models analyses tests/singular
 
 clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
@@ -82,3 +82,20 @@ $(BQ_STAMP): bigquery_emulator/requirements.txt
 test-bigquery: setup setup-bq
 	NBA_BQEMU_TESTS=1 NBA_BQEMU_WORK=$(BQ_WORK) NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
 		$(BIN)/pytest -p no:cacheprovider tests_py/test_bigquery_parity.py tests_py/test_partition_filters.py
+
+# ---------------------------------------------------------------------------
+# Benchmarks (issue 8): see docs/benchmarks.md. Prints a table and writes
+# bench/results/bench_<UTC time>.json (+ latest.json). Tiers: S (one season),
+# M (default preset), L (--scale 10: long, several GB). Defaults S,M x 3 runs
+# take about 25 minutes on a loaded 2-core machine; `make bench TIERS=S RUNS=1`
+# takes about 4. SCALING=1 adds cold builds of 1, 2, 4 and 8 seasons.
+# ---------------------------------------------------------------------------
+TIERS ?= S,M
+RUNS ?= 3
+SCALING ?=
+
+.PHONY: bench
+
+## bench: benchmark cold build, daily run, backfill (and scaling) per tier
+bench: setup
+	$(BIN)/python bench/bench.py --tiers '$(TIERS)' --runs $(RUNS) $(if $(SCALING),--scaling,)
