@@ -31,6 +31,7 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/nba-fs generate --db $(DEMO_DB) --preset default
 	NBA_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --target dev --full-refresh $(FULL_BUILD_VARS)
+	$(BIN)/nba-fs publish --db $(DEMO_DB) --run-results target/run_results.json
 	$(BIN)/nba-fs summary --db $(DEMO_DB)
 
 ## test: pytest (unit + real dbt builds), dbt build on a generated sample, lint
@@ -62,7 +63,6 @@ clean:
 BQ_VENV := .venv-bq
 BQ_STAMP := $(BQ_VENV)/.installed
 BQ_HOME := $(CURDIR)/$(BQ_VENV)/home
-BQ_WORK ?= $(CURDIR)/target/bqemu
 
 .PHONY: setup-bq test-bigquery
 
@@ -80,15 +80,15 @@ $(BQ_STAMP): bigquery_emulator/requirements.txt
 ## emulator (dbt build + an incremental window twice), compare them, and
 ## check partition filters in the SQL dbt ran
 test-bigquery: setup setup-bq
-	NBA_BQEMU_TESTS=1 NBA_BQEMU_WORK=$(BQ_WORK) NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
+	NBA_BQEMU_TESTS=1 NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
 		$(BIN)/pytest -p no:cacheprovider tests_py/test_bigquery_parity.py tests_py/test_partition_filters.py
 
 # ---------------------------------------------------------------------------
 # Benchmarks (issue 8): see docs/benchmarks.md. Prints a table and writes
 # bench/results/bench_<UTC time>.json (+ latest.json). Tiers: S (one season),
-# M (default preset), L (--scale 10: long, several GB). Defaults S,M x 3 runs
-# take about 25 minutes on a loaded 2-core machine; `make bench TIERS=S RUNS=1`
-# takes about 4. SCALING=1 adds cold builds of 1, 2, 4 and 8 seasons.
+# M (default preset), L (--scale 10: 21 M odds rows, long). Defaults S,M x 3
+# runs took 11 minutes on a loaded 2-core machine; `make bench TIERS=S RUNS=1`
+# about 3. SCALING=1 adds cold builds of 1, 2, 4, 8 seasons (about 5 more).
 # ---------------------------------------------------------------------------
 TIERS ?= S,M
 RUNS ?= 3

@@ -95,6 +95,13 @@ def test_doc_blocks_are_defined_and_rendered(docs: tuple) -> None:
     manifest, _, _ = docs
     names = {doc["name"] for doc in manifest["docs"].values() if doc["package_name"] == "nba_feature_store"}
     assert DOC_BLOCKS <= names
+    # The shared columns reuse the blocks (staging, analytics, sources ...).
+    block = next(d["block_contents"] for d in manifest["docs"].values() if d["name"] == "player_lookup")
+    uses = sum(
+        1 for node in list(manifest["nodes"].values()) + list(manifest["sources"].values())
+        for column in node.get("columns", {}).values() if column.get("description") == block
+    )
+    assert uses >= 10
     for node in list(manifest["nodes"].values()) + list(manifest["sources"].values()):
         texts = [node.get("description", "")] + [c.get("description", "") for c in node.get("columns", {}).values()]
         assert not any("{{" in text or "doc(" in text for text in texts), node["unique_id"]

@@ -7,9 +7,9 @@ SQL as production: only the target name differs) is inspected:
 - every incremental date-window run overwrites exactly the window's
   partitions (a static `insert_overwrite`: the merge deletes only
   `DBT_INTERNAL_DEST.<partition column> in (<window dates>)`);
-- every query of the window run, and every data test, that reads a table
-  configured with `require_partition_filter` filters that table on its
-  partition column (BigQuery rejects the query otherwise);
+- every query of the window run that reads a partitioned table filters its
+  partition column (so it prunes, and passes `require_partition_filter`);
+  data tests are checked the same way (a known gap: they do not yet);
 - contract data types are BigQuery types on BigQuery targets.
 
 The pure checks are tested on small SQL snippets first, so a broken check
@@ -92,7 +92,7 @@ def unfiltered_reads(sql: str, relation: str, column: str) -> list[str]:
 
 def overwritten_partitions(sql: str, column: str) -> list[str] | None:
     """Dates a static insert_overwrite merge deletes, or None if it has none."""
-    match = re.search(rf"dbt_internal_dest\.`?{re.escape(column)}`?\s+in\s*\(([^)]*)\)", sql, flags=re.I)
+    match = re.search(rf"dbt_internal_dest\.`?{re.escape(column)}`?\)?\s+in\s*\(([^)]*)\)", sql, flags=re.I)
     if match is None:
         return None
     return re.findall(r"date\s*'(\d{4}-\d{2}-\d{2})'", match.group(1), flags=re.I)
@@ -132,16 +132,19 @@ def test_overwritten_partitions_reads_the_static_list() -> None:
     sql = ("when not matched by source and DBT_INTERNAL_DEST.game_date in "
            "(date '2021-12-01', date '2021-12-02') then delete")
     assert overwritten_partitions(sql, "game_date") == ["2021-12-01", "2021-12-02"]
+    wrapped = "and date(dbt_internal_dest.game_date) in (date '2021-12-01') then delete"
+    assert overwritten_partitions(wrapped, "game_date") == ["2021-12-01"]
     assert overwritten_partitions("when not matched by source then delete", "game_date") is None
 
 
 # --- the emulator build's SQL ---------------------------------------------
 
 @pytest.fixture(scope="module")
-def emulator_build(small_warehouse_template: BuiltWarehouse,
+def emulator_build(request: pytest.FixtureRequest,
                    tmp_path_factory: pytest.TempPathFactory) -> EmulatorBuild:
-    require_emulator()
-    return build_on_emulator(small_warehouse_template, tmp_path_factory.mktemp("bqemu"))
+    require_emulator()  # before the DuckDB sample is built
+    sample: BuiltWarehouse = request.getfixturevalue("small_warehouse_template")
+    return build_on_emulator(sample, tmp_path_factory.mktemp("bqemu"))
 
 
 def manifest(build: EmulatorBuild, step: str) -> dict[str, Any]:
@@ -155,14 +158,32 @@ def sql_of(build: EmulatorBuild, step: str, node: dict[str, Any], kind: str) -> 
     return path.read_text() if path.exists() else None
 
 
-def partition_filtered_tables(nodes: dict[str, Any]) -> dict[str, str]:
-    """relation name -> partition column of models with require_partition_filter."""
+def partitioned_tables(nodes: dict[str, Any]) -> dict[str, str]:
+    """relation name -> partition column of every partitioned model."""
     return {
         node["relation_name"]: node["config"]["partition_by"]["field"]
         for node in nodes.values()
-        if node["resource_type"] == "model" and node["config"].get("require_partition_filter")
-        and node["config"].get("partition_by")
+        if node["resource_type"] == "model" and node["config"].get("partition_by")
     }
+
+
+def unfiltered_reads_of_step(build: EmulatorBuild, step: str, kind: str,
+                             resource_type: str) -> list[str]:
+    """`node: snippet` for each read of a partitioned table without a
+    partition filter, in the SQL of `resource_type` nodes that `step` ran."""
+    nodes = manifest(build, step)["nodes"]
+    partitioned = partitioned_tables(nodes)
+    problems: list[str] = []
+    for result in build.run_results(step):
+        node = nodes.get(result["unique_id"])
+        if node is None or node["resource_type"] != resource_type:
+            continue
+        sql = sql_of(build, step, node, kind) or ""
+        for relation, column in partitioned.items():
+            if relation.lower() in sql.lower():
+                problems += [f"{node['name']}: {snippet}"
+                             for snippet in unfiltered_reads(sql, relation, column)]
+    return problems
 
 
 def test_window_run_overwrites_exactly_the_window(emulator_build: EmulatorBuild) -> None:
@@ -181,26 +202,25 @@ def test_window_run_overwrites_exactly_the_window(emulator_build: EmulatorBuild)
     assert checked >= 5
 
 
-def test_reads_of_partition_filtered_tables_filter_partitions(emulator_build: EmulatorBuild) -> None:
-    nodes = manifest(emulator_build, "build")["nodes"]
-    required = partition_filtered_tables(nodes)
-    problems: list[str] = []
-    for step, kind in (("window_2", "run"), ("build", "compiled")):
-        step_nodes = manifest(emulator_build, step)["nodes"]
-        for result in emulator_build.run_results(step):
-            node = step_nodes.get(result["unique_id"])
-            if node is None or node["resource_type"] not in ("model", "test"):
-                continue
-            if kind == "compiled" and node["resource_type"] != "test":
-                continue
-            sql = sql_of(emulator_build, step, node, kind)
-            for relation, column in required.items():
-                if sql and relation.lower() in sql.lower():
-                    problems += [f"{node['unique_id']}: {snippet}"
-                                 for snippet in unfiltered_reads(sql, relation, column)]
-    assert problems == []
+def test_window_run_reads_of_partitioned_tables_filter_partitions(
+        emulator_build: EmulatorBuild) -> None:
+    """Every query of the incremental (daily / backfill) run that reads a
+    partitioned table filters its partition column."""
+    assert unfiltered_reads_of_step(emulator_build, "window_2", "run", "model") == []
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: data tests on partitioned models have no `where:` partition filter "
+    "yet (needed before bq_require_partition_filter can be switched on); see "
+    "docs/bigquery.md 'Known gaps'. Strict: remove this mark once they all filter."))
+def test_data_tests_of_partitioned_tables_filter_partitions(emulator_build: EmulatorBuild) -> None:
+    assert unfiltered_reads_of_step(emulator_build, "build", "compiled", "test") == []
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known gap: models/feature_store/_feature_store.yml declares DuckDB type names "
+    "(varchar, double, double[]); see docs/bigquery.md 'Known gaps'. Remove this mark "
+    "when they are BigQuery-valid on BigQuery targets (strict: it fails once fixed)."))
 def test_contract_types_are_bigquery_types(emulator_build: EmulatorBuild) -> None:
     """dbt sends contract types verbatim to BigQuery (`create table t (c type)`);
     the emulator translates DuckDB names, BigQuery rejects them."""

@@ -101,6 +101,7 @@
         'partition_by': {'field': date_column, 'data_type': 'date'},
         'partitions': partitions,
         'cluster_by': cluster_by,
+        'require_partition_filter': var('bq_require_partition_filter'),
         'on_schema_change': 'append_new_columns',
     }) -}}
 {% endmacro %}

@@ -50,8 +50,12 @@ validated as (
 ranked as (
     select
         *,
+        {#- game_date adds nothing to the key (an event has one date) but
+            lets a date filter of a daily run reach below this window
+            function instead of ranking every snapshot ever loaded. -#}
         {{ duplicate_rank([
-            'snapshot_at', 'event_id', 'bookmaker', 'player_lookup',
+            'game_date', 'snapshot_at', 'event_id', 'bookmaker',
+            'player_lookup',
         ]) }} as duplicate_rank
     from validated
 ),
