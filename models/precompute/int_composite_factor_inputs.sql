@@ -102,7 +102,10 @@ teammates_out as (
                 else 0
             end
         ) as star_teammates_out,
-        sum(
+        {#- Rounded: the sum is bucketed at 5 / 12 / 20 / 30 (feature 37),
+            and a float sum in another order (a window rebuild, another
+            engine) can land on 11.999999999 instead of 12. -#}
+        round(sum(
             case
                 when
                     reports.injury_status in (
@@ -111,7 +114,7 @@ teammates_out as (
                     then coalesce(reports.points_avg_season, 0)
                 else 0
             end
-        ) as teammates_out_points_avg_sum
+        ), 9) as teammates_out_points_avg_sum
     from context
     inner join latest_reports as reports
         on
