@@ -110,11 +110,16 @@ def format_duration(seconds: float) -> str:
     return f"{seconds // 60:02d}:{seconds % 60:02d}"
 
 
-def progress_line(done: int, total: int, rows: int, elapsed: float, width: int = 24) -> str:
+def progress_line(
+    done: int, total: int, rows: int, elapsed: float, done_this_run: int | None = None,
+    width: int = 24,
+) -> str:
+    """One progress line. The ETA uses this run's pace (`done_this_run`):
+    dates finished by an earlier, resumed run cost nothing now."""
     filled = int(width * done / total) if total else width
     bar = "=" * filled + (">" if filled < width else "") + " " * max(0, width - filled - 1)
-    left = elapsed / done * (total - done) if done else 0.0
-    eta = format_duration(left) if done else "--:--"
+    paced = done if done_this_run is None else done_this_run
+    eta = format_duration(elapsed / paced * (total - done)) if paced else "--:--"
     return (
         f"[{bar}] {done}/{total} dates | {rows:,} rows | "
         f"{format_duration(elapsed)} elapsed | ~{eta} left"
@@ -254,12 +259,11 @@ def rows_per_date(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> dict[str, in
 
 
 def readiness_per_date(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
+    """pct ready per date, as daily_quality_counts (its one definition) has it."""
     return wh.query(
-        f"select game_date, count(*) as total_records,"
-        f" count(*) filter (where is_quality_ready) as quality_ready,"
-        f" round(100.0 * count(*) filter (where is_quality_ready) / count(*), 1) as pct_ready"
-        f" from {wh.table('predictions', 'ml_feature_store_v2')}"
-        " where game_date in (select unnest(@dates)) group by game_date order by game_date",
+        f"select game_date, total_records, quality_ready, pct_ready"
+        f" from {wh.table('monitoring', 'daily_quality_counts')}"
+        " where game_date in (select unnest(@dates)) order by game_date",
         {"dates": list(dates)},
     )
 
@@ -304,7 +308,7 @@ def run_backfill(
     total = len(state.dates)
     started = time.monotonic()
     rows_total = sum(state.rows_by_date.values())
-    print(progress_line(len(state.done), total, rows_total, 0.0), file=out)
+    print(progress_line(len(state.done), total, rows_total, 0.0, 0), file=out)
     done_this_run = 0
     for chunk in chunk_dates(pending, chunk_days):
         if not dbt(dbt_args(command, chunk, state.select, target)):
@@ -324,12 +328,8 @@ def run_backfill(
         done_this_run += len(chunk)
         rows_total = sum(state.rows_by_date.values())
         elapsed = time.monotonic() - started
-        # ETA from this run's pace only: resumed dates cost nothing now.
-        line = progress_line(len(state.done), total, rows_total, elapsed)
-        if done_this_run:
-            left = elapsed / done_this_run * (total - len(state.done))
-            line = line.rsplit("~", 1)[0] + f"~{format_duration(left)} left"
-        print(line, file=out, flush=True)
+        print(progress_line(len(state.done), total, rows_total, elapsed, done_this_run),
+              file=out, flush=True)
     state.status = "done"
     state.save()
     return True
