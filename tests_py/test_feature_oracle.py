@@ -51,6 +51,7 @@ class OracleData:
     bettingpros_by_key: dict[tuple[str, dt.date], list[Record]]
     tipoffs: dict[tuple[dt.date, str], dt.datetime]
     min_history: int
+    appearances_by_player: dict[str, list[Record]]
 
 
 def player_history(data: OracleData, player: str, day: dt.date
@@ -172,6 +173,11 @@ def expected_features(data: OracleData, row: Record) -> dict[int, tuple[float | 
         25: vegas_line(data, player, day),
     }
     present = {index: "phase4" for index in (0, 1, 2, 3, 4, 13, 14, 22, 23)}
+    # The daily cache holds the team of the player's latest box-score row
+    # before the day; traded that day, the game's team is recomputed.
+    earlier = [a for a in data.appearances_by_player.get(player, []) if a["game_date"] < day]
+    if earlier and max(earlier, key=lambda a: a["game_date"])["team_abbr"] != row["team_abbr"]:
+        present.update({22: "phase3", 23: "phase3"})
     present.update({25: "vegas", 31: "minutes_ppm", 32: "minutes_ppm"})
     absent = {index: "default" for index in (0, 1, 2, 3, 4, 13, 14, 22, 23)}
     absent.update({25: "missing", 31: "fallback", 32: "fallback"})
@@ -196,7 +202,9 @@ def records(con: duckdb.DuckDBPyConnection, query: str) -> list[Record]:
 
 def load_oracle_data(con: duckdb.DuckDBPyConnection) -> OracleData:
     played: dict[str, list[Record]] = defaultdict(list)
+    appearances: dict[str, list[Record]] = defaultdict(list)
     for game in records(con, "select * from nba_analytics.player_game_summary"):
+        appearances[game["player_lookup"]].append(game)
         if game["is_played"]:
             played[game["player_lookup"]].append(game)
     defense = {
@@ -224,6 +232,7 @@ def load_oracle_data(con: duckdb.DuckDBPyConnection) -> OracleData:
         played_by_player=dict(played), team_games=dict(team_games),
         odds_by_key=dict(odds), bettingpros_by_key=dict(bettingpros),
         tipoffs=tipoffs, min_history=int(contract.threshold("min_history_games")),
+        appearances_by_player=dict(appearances),
     )
 
 
