@@ -34,16 +34,20 @@ demo: setup
 	$(BIN)/nba-fs publish --db $(DEMO_DB) --run-results target/run_results.json
 	$(BIN)/nba-fs summary --db $(DEMO_DB)
 
-## test: pytest (unit + real dbt builds), dbt build on a generated sample, lint
-test: setup ci-warehouse pytest lint
+## test: dbt build on the default sample, pytest (unit tests, real dbt builds,
+## and the BigQuery emulator build with its parity and partition checks), lint
+test: setup setup-bq ci-warehouse pytest lint
 
 ci-warehouse: setup
 	rm -f $(CI_DB)
 	$(BIN)/nba-fs generate --db $(CI_DB) --preset default
 	NBA_DUCKDB_PATH=$(CI_DB) $(BIN)/dbt build --target ci --full-refresh $(FULL_BUILD_VARS)
 
-pytest: setup
-	NBA_CI_WAREHOUSE=$(CURDIR)/$(CI_DB) $(BIN)/pytest
+# The BigQuery emulator build starts in the background when pytest has
+# collected its tests (tests_py/bigquery_fixtures.py) and overlaps the rest.
+pytest: setup setup-bq
+	NBA_CI_WAREHOUSE=$(CURDIR)/$(CI_DB) NBA_BQEMU_TESTS=1 NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
+		$(BIN)/pytest
 
 # The dbt templater opens the profile's DuckDB file; lint needs no data.
 lint: setup
@@ -76,9 +80,9 @@ $(BQ_STAMP): bigquery_emulator/requirements.txt
 	HOME=$(BQ_HOME) $(BQ_VENV)/bin/python -c "import duckdb, duckdb_extensions; duckdb_extensions.import_extension('spatial', con=duckdb.connect())"
 	touch $(BQ_STAMP)
 
-## test-bigquery: build the small sample on DuckDB and on the BigQuery
-## emulator (dbt build + an incremental window twice), compare them, and
-## check partition filters in the SQL dbt ran
+## test-bigquery: only the BigQuery emulator tests (part of `make test`):
+## build the small sample on DuckDB and on the emulator (dbt build, an
+## incremental window twice), compare them, check partition filters
 test-bigquery: setup setup-bq
 	NBA_BQEMU_TESTS=1 NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
 		$(BIN)/pytest -p no:cacheprovider tests_py/test_bigquery_parity.py tests_py/test_partition_filters.py

@@ -3,14 +3,16 @@
 -- window that have games but no feature row:
 --   dbt compile --select backfill_check \
 --       --vars '{start_date: 2021-11-02, end_date: 2021-12-31}'
-{%- set bounds = date_window_bounds() %}
 with daily as (
     select * from {{ ref('daily_quality_counts') }}
+    where {{ date_window_predicate('game_date') }}
 ),
 
 open_gaps as (
     select * from {{ ref('feature_store_gaps') }}
-    where resolved_at is null
+    where
+        resolved_at is null
+        and {{ date_window_predicate('game_date') }}
 ),
 
 gaps_per_date as (
@@ -37,8 +39,6 @@ final as (
     from daily
     left join gaps_per_date
         on daily.game_date = gaps_per_date.game_date
-    where daily.game_date between {{ date_literal(bounds[0]) }}
-        and {{ date_literal(bounds[1]) }}
 )
 
 select * from final

@@ -1,9 +1,11 @@
 -- Daily readiness of the feature store, straight from ml_feature_store_v2
 -- (independent of daily_quality_counts, so the two can be compared).
--- Compile with `dbt compile --select verification_daily_readiness`, then
--- run the SQL in target/compiled/.../analyses/ on the warehouse.
+-- Compile with `dbt compile --select verification_daily_readiness` (add
+-- --vars '{start_date: ..., end_date: ...}' for a date range), then run the
+-- SQL in target/compiled/.../analyses/ on the warehouse.
 with features as (
     select * from {{ ref('ml_feature_store_v2') }}
+    where {{ requested_dates_predicate('game_date') }}
 ),
 
 per_date as (

@@ -114,3 +114,29 @@ def default_warehouse_path() -> Path:
     if not path or not Path(path).exists():
         pytest.skip("NBA_CI_WAREHOUSE not set: run through `make test`")
     return Path(path)
+
+
+def needs_emulator(item: pytest.Item) -> bool:
+    return "emulator_build" in getattr(item, "fixturenames", ())
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests of the emulator build run last: they wait for it."""
+    items.sort(key=needs_emulator)  # stable: keeps the order otherwise
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start the BigQuery emulator build in the background as soon as a
+    collected test needs it (see bigquery_fixtures): it takes minutes, mostly
+    in the emulator process, and the rest of the suite runs meanwhile."""
+    if os.environ.get("NBA_BQEMU_TESTS") != "1":
+        return
+    if any(needs_emulator(item) for item in session.items):
+        import bigquery_fixtures
+
+        bigquery_fixtures.start_background_build()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "bigquery_fixtures" in sys.modules:
+        sys.modules["bigquery_fixtures"].stop_background_build()

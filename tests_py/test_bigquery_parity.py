@@ -19,7 +19,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from bigquery_fixtures import COMPARED, WINDOW, EmulatorBuild, build_on_emulator, require_emulator
+from bigquery_fixtures import COMPARED, WINDOW, EmulatorBuild, emulator_build_result
 from conftest import BuiltWarehouse
 
 TOLERANCE = 1e-9
@@ -31,11 +31,8 @@ KEYS = {
 
 
 @pytest.fixture(scope="module")
-def emulator_build(request: pytest.FixtureRequest,
-                   tmp_path_factory: pytest.TempPathFactory) -> EmulatorBuild:
-    require_emulator()  # before the DuckDB sample is built
-    sample: BuiltWarehouse = request.getfixturevalue("small_warehouse_template")
-    return build_on_emulator(sample, tmp_path_factory.mktemp("bqemu"))
+def emulator_build() -> EmulatorBuild:
+    return emulator_build_result()
 
 
 def duckdb_rows(db: Path, schema: str, table: str) -> list[dict[str, Any]]:
@@ -153,14 +150,32 @@ def test_emulator_build_passed_every_node(emulator_build: EmulatorBuild) -> None
 
 
 def test_window_reruns_are_incremental(emulator_build: EmulatorBuild) -> None:
-    """Both window runs built the incremental models as incremental merges."""
+    """Both window runs built the incremental models as incremental merges;
+    the second (a build) also ran their data tests."""
     for step in ("window_1", "window_2"):
         results = emulator_build.run_results(step)
-        assert results and all(r["status"] == "success" for r in results)
+        models = [r for r in results if r["unique_id"].startswith("model.")]
+        assert models and all(r["status"] == "success" for r in models)
+        assert all(r["status"] in ("pass", "warn") for r in results if r not in models)
         run_sql = emulator_build.target_dirs[step] / "run"
         feature_store = next(run_sql.rglob("ml_feature_store_v2.sql")).read_text().lower()
         assert "merge into" in feature_store
         assert f"date '{WINDOW['start_date']}'" in feature_store
+    tests = [r for r in emulator_build.run_results("window_2") if r["unique_id"].startswith("test.")]
+    assert len(tests) >= 100
+
+
+def test_emulator_loaded_the_same_raw_rows(emulator_build: EmulatorBuild,
+                                           small_warehouse_template: BuiltWarehouse) -> None:
+    """Both builds start from the same generated raw tables (the emulator
+    build generates the `small` preset itself, to start early)."""
+    con = duckdb.connect(str(small_warehouse_template.db), read_only=True)
+    try:
+        ours = {name: con.execute(f'select count(*) from nba_raw."{name}"').fetchone()[0]
+                for name in emulator_build.raw_counts}
+    finally:
+        con.close()
+    assert len(ours) >= 9 and ours == emulator_build.raw_counts
 
 
 @pytest.mark.parametrize("table", sorted(COMPARED))

@@ -9,7 +9,8 @@ SQL as production: only the target name differs) is inspected:
   `DBT_INTERNAL_DEST.<partition column> in (<window dates>)`);
 - every query of the window run that reads a partitioned table filters its
   partition column (so it prunes, and passes `require_partition_filter`);
-  data tests are checked the same way (a known gap: they do not yet);
+  data tests (full and window build) and analyses are checked the same way,
+  and a window build's tests read only the window's partitions;
 - contract data types are BigQuery types on BigQuery targets.
 
 The pure checks are tested on small SQL snippets first, so a broken check
@@ -24,8 +25,7 @@ from typing import Any
 
 import pytest
 
-from bigquery_fixtures import WINDOW, EmulatorBuild, build_on_emulator, require_emulator
-from conftest import BuiltWarehouse
+from bigquery_fixtures import WINDOW, EmulatorBuild, emulator_build_result
 
 WRITE_PREFIX = re.compile(r"(merge\s+into|create\s+or\s+replace\s+table|create\s+table|insert\s+into"
                           r"|drop\s+table(\s+if\s+exists)?|alter\s+table)\s*$", re.I)
@@ -139,11 +139,8 @@ def test_overwritten_partitions_reads_the_static_list() -> None:
 # --- the emulator build's SQL ---------------------------------------------
 
 @pytest.fixture(scope="module")
-def emulator_build(request: pytest.FixtureRequest,
-                   tmp_path_factory: pytest.TempPathFactory) -> EmulatorBuild:
-    require_emulator()  # before the DuckDB sample is built
-    sample: BuiltWarehouse = request.getfixturevalue("small_warehouse_template")
-    return build_on_emulator(sample, tmp_path_factory.mktemp("bqemu"))
+def emulator_build() -> EmulatorBuild:
+    return emulator_build_result()
 
 
 def manifest(build: EmulatorBuild, step: str) -> dict[str, Any]:
@@ -201,6 +198,18 @@ def test_window_run_overwrites_exactly_the_window(emulator_build: EmulatorBuild)
     assert checked >= 5
 
 
+def test_no_partition_list_is_stored_at_parse_time(emulator_build: EmulatorBuild) -> None:
+    """The window's partitions are computed when a model runs
+    (bq_generate_incremental_insert_overwrite_build_sql), never kept in the
+    parsed config, where a daily run reusing a partial parse from an earlier
+    day would find yesterday's list."""
+    nodes = manifest(emulator_build, "window_2")["nodes"].values()
+    date_window_models = [node for node in nodes if node["resource_type"] == "model"
+                          and node["config"].get("meta", {}).get("date_window_column")]
+    assert len(date_window_models) >= 10
+    assert [node["name"] for node in date_window_models if node["config"].get("partitions")] == []
+
+
 def test_window_run_reads_of_partitioned_tables_filter_partitions(
         emulator_build: EmulatorBuild) -> None:
     """Every query of the incremental (daily / backfill) run that reads a
@@ -208,18 +217,38 @@ def test_window_run_reads_of_partitioned_tables_filter_partitions(
     assert unfiltered_reads_of_step(emulator_build, "window_2", "run", "model") == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: data tests on partitioned models have no `where:` partition filter "
-    "yet (needed before bq_require_partition_filter can be switched on); see "
-    "docs/bigquery.md 'Known gaps'. Strict: remove this mark once they all filter."))
 def test_data_tests_of_partitioned_tables_filter_partitions(emulator_build: EmulatorBuild) -> None:
-    assert unfiltered_reads_of_step(emulator_build, "build", "compiled", "test") == []
+    """Generic and singular data tests, on the full build and on the window
+    build, filter the partition column of every partitioned table they read."""
+    for step in ("build", "window_2"):
+        assert unfiltered_reads_of_step(emulator_build, step, "compiled", "test") == [], step
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap: models/feature_store/_feature_store.yml declares DuckDB type names "
-    "(varchar, double, double[]); see docs/bigquery.md 'Known gaps'. Remove this mark "
-    "when they are BigQuery-valid on BigQuery targets (strict: it fails once fixed)."))
+def test_window_build_tests_read_only_the_window(emulator_build: EmulatorBuild) -> None:
+    """On an incremental build the data tests of partitioned tables read the
+    window's partitions, not the whole history (bytes billed)."""
+    nodes = manifest(emulator_build, "window_2")["nodes"]
+    partitioned = partitioned_tables(nodes)
+    window = f"between date '{WINDOW['start_date']}'"
+    checked = 0
+    for result in emulator_build.run_results("window_2"):
+        node = nodes.get(result["unique_id"])
+        if node is None or node["resource_type"] != "test":
+            continue
+        sql = (sql_of(emulator_build, "window_2", node, "compiled") or "").lower()
+        if any(relation.lower() in sql for relation in partitioned):
+            assert window in sql, node["name"]
+            checked += 1
+    assert checked >= 100
+
+
+def test_analyses_filter_partitions(emulator_build: EmulatorBuild) -> None:
+    assert unfiltered_reads_of_step(emulator_build, "analyses", "compiled", "analysis") == []
+    compiled = [r for r in emulator_build.run_results("analyses")
+                if r["unique_id"].startswith("analysis.")]
+    assert len(compiled) >= 3
+
+
 def test_contract_types_are_bigquery_types(emulator_build: EmulatorBuild) -> None:
     """dbt sends contract types verbatim to BigQuery (`create table t (c type)`);
     the emulator translates DuckDB names, BigQuery rejects them."""

@@ -46,17 +46,59 @@
 
 {#-
     Predicate limiting a model's OUTPUT rows to the window on incremental
-    runs; true on full builds. Inputs that feed rolling windows must not be
-    filtered with it (they need history before the window).
+    runs; every date on full builds. Inputs that feed rolling windows use
+    in_date_window_with_history instead (they need history before it).
 -#}
 {% macro in_date_window(date_column) %}
+    {{- in_date_window_with_history(date_column, 0) -}}
+{% endmacro %}
+
+
+{#-
+    Predicate for reading a date-keyed (partitioned) input: the window,
+    widened `history_days` back, on incremental runs; every date on full
+    builds. Both forms name the partition column, so BigQuery prunes
+    partitions and require_partition_filter is satisfied.
+-#}
+{% macro in_date_window_with_history(date_column, history_days) %}
     {%- if is_incremental() -%}
-        {%- set bounds = date_window_bounds() -%}
-        {{ date_column }} between {{ date_literal(bounds[0]) }}
-            and {{ date_literal(bounds[1]) }}
+        {{ date_window_predicate(date_column, history_days) }}
     {%- else -%}
-        true
+        {{ all_dates_predicate(date_column) }}
     {%- endif -%}
+{% endmacro %}
+
+
+{#- `date_column` within the window (widened `history_days` back). -#}
+{% macro date_window_predicate(date_column, history_days=0) %}
+    {%- set bounds = date_window_bounds() -%}
+    {%- set start = bounds[0]
+        - modules.datetime.timedelta(days=history_days | int) -%}
+    {{ date_column }} between {{ date_literal(start) }}
+        and {{ date_literal(bounds[1]) }}
+{%- endmacro %}
+
+
+{#-
+    Dates an analysis reads: the start_date / end_date window when those
+    vars are given, else every date (with a partition filter either way).
+-#}
+{% macro requested_dates_predicate(date_column) %}
+    {%- if var('start_date', none) or var('end_date', none) -%}
+        {{ date_window_predicate(date_column) }}
+    {%- else -%}
+        {{ all_dates_predicate(date_column) }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#-
+    Every date: an always-true lower bound on the partition column (var
+    history_floor_date), because BigQuery's require_partition_filter
+    rejects a read of the whole table without one.
+-#}
+{% macro all_dates_predicate(date_column) %}
+    {{- date_column }} >= {{ date_literal(var('history_floor_date')) -}}
 {% endmacro %}
 
 
@@ -73,15 +115,21 @@
     Config of a date-keyed incremental model: whole dates are replaced, so a
     rerun of any window gives the same table. DuckDB deletes every date of
     the window and inserts the new rows (replace_date_window below); BigQuery
-    overwrites exactly the window's partitions (insert_overwrite).
+    overwrites exactly the window's partitions (insert_overwrite, with the
+    partition list computed when the model runs: see
+    bq_generate_incremental_insert_overwrite_build_sql).
+    require_partition_filter=false opts a small table out of
+    var bq_require_partition_filter.
     Usage: {{ config(**date_window_incremental_config('game_date')) }}
 -#}
-{% macro date_window_incremental_config(date_column, cluster_by=none) %}
+{% macro date_window_incremental_config(
+    date_column, cluster_by=none, require_partition_filter=true) %}
     {{- return(adapter.dispatch('date_window_incremental_config')(
-        date_column, cluster_by)) -}}
+        date_column, cluster_by, require_partition_filter)) -}}
 {% endmacro %}
 
-{% macro default__date_window_incremental_config(date_column, cluster_by) %}
+{% macro default__date_window_incremental_config(
+    date_column, cluster_by, require_partition_filter) %}
     {{- return({
         'materialized': 'incremental',
         'incremental_strategy': 'replace_date_window',
@@ -90,20 +138,45 @@
     }) -}}
 {% endmacro %}
 
-{% macro bigquery__date_window_incremental_config(date_column, cluster_by) %}
-    {%- set partitions = [] -%}
-    {%- for day in date_window_dates() -%}
-        {%- do partitions.append("date '" ~ day ~ "'") -%}
-    {%- endfor -%}
+{% macro bigquery__date_window_incremental_config(
+    date_column, cluster_by, require_partition_filter) %}
     {{- return({
         'materialized': 'incremental',
         'incremental_strategy': 'insert_overwrite',
         'partition_by': {'field': date_column, 'data_type': 'date'},
-        'partitions': partitions,
         'cluster_by': cluster_by,
-        'require_partition_filter': var('bq_require_partition_filter'),
+        'require_partition_filter':
+            require_partition_filter and var('bq_require_partition_filter'),
         'on_schema_change': 'append_new_columns',
+        'meta': {'date_window_column': date_column},
     }) -}}
+{% endmacro %}
+
+
+{#-
+    BigQuery insert_overwrite of a date-window model: the static partition
+    list is the window's dates, computed here when the model runs. dbt
+    stores config values when it parses the project, so a list put in the
+    config would be yesterday's window on a daily run that reuses a
+    partial parse. Other models keep dbt-bigquery's behaviour.
+-#}
+{% macro bq_generate_incremental_insert_overwrite_build_sql(
+    tmp_relation, target_relation, sql, unique_key, partition_by, partitions,
+    dest_columns, tmp_relation_exists, copy_partitions
+) %}
+    {%- if partition_by is none -%}
+        {{ exceptions.raise_compiler_error(
+            "The 'insert_overwrite' strategy requires the `partition_by` config.") }}
+    {%- endif -%}
+    {%- if config.get('meta', {}).get('date_window_column') -%}
+        {%- set partitions = [] -%}
+        {%- for day in date_window_dates() -%}
+            {%- do partitions.append(date_literal(day)) -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return(bq_insert_overwrite_sql(
+        tmp_relation, target_relation, sql, unique_key, partition_by,
+        partitions, dest_columns, tmp_relation_exists, copy_partitions)) }}
 {% endmacro %}
 
 

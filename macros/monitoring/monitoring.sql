@@ -32,24 +32,6 @@
 {% endmacro %}
 
 
-{#-
-    Dates a gating test judges. A --full-refresh build rebuilt every date,
-    so every date is judged; any other build only (re)built the date window
-    (start_date / end_date vars, else the daily window), so only the
-    window's dates are judged: a one-month backfill is never failed by
-    another month.
--#}
-{% macro gate_window_predicate(date_column) %}
-    {%- if flags.FULL_REFRESH -%}
-        true
-    {%- else -%}
-        {%- set bounds = date_window_bounds() -%}
-        {{ date_column }} between {{ date_literal(bounds[0]) }}
-            and {{ date_literal(bounds[1]) }}
-    {%- endif -%}
-{% endmacro %}
-
-
 {#- Percentage (0-100, `digits` dp) of `numerator` over `denominator`. -#}
 {% macro pct_of(numerator, denominator, digits=1) -%}
     round(

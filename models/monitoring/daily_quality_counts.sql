@@ -1,4 +1,5 @@
-{{ config(**date_window_incremental_config('game_date')) }}
+{{ config(**date_window_incremental_config(
+    'game_date', require_partition_filter=false)) }}
 
 {#-
     One row per game date with scheduled games (regular season and playoffs):

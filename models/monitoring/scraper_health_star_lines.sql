@@ -1,4 +1,5 @@
-{{ config(**date_window_incremental_config('game_date')) }}
+{{ config(**date_window_incremental_config(
+    'game_date', require_partition_filter=false)) }}
 
 {#-
     Scraper health (quality-and-gating.md section 5): star players expected

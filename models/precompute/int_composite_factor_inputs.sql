@@ -12,14 +12,17 @@ with context as (
 
 cache as (
     select * from {{ ref('player_daily_cache') }}
+    where {{ in_date_window('cache_date') }}
 ),
 
 zones as (
     select * from {{ ref('player_shot_zone_analysis') }}
+    where {{ in_date_window('analysis_date') }}
 ),
 
 zone_defense as (
     select * from {{ ref('team_defense_zone_analysis') }}
+    where {{ in_date_window('analysis_date') }}
 ),
 
 team_daily as (

@@ -1,4 +1,5 @@
-{{ config(**date_window_incremental_config('analysis_date', ['team_abbr'])) }}
+{{ config(**date_window_incremental_config(
+    'analysis_date', ['team_abbr'], require_partition_filter=false)) }}
 {#-
     A team's defence as of the START of analysis_date: mean defensive rating
     and pace over its last 15 games of the season, and the field-goal

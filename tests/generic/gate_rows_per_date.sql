@@ -25,7 +25,7 @@
 
 with judged_rows as (
     select * from {{ model }}
-    where {{ gate_window_predicate(date_column) }}
+    where {{ tested_dates_predicate(date_column) }}
 ),
 
 per_date as (

@@ -9,7 +9,7 @@
 
     Thresholds are numbers (pass them as "{{ var('gate_...') }}"); leave out
     the ones a check does not have. Only dates of the window being built are
-    judged (macro gate_window_predicate); exclude more with the test's
+    judged (macro tested_dates_predicate); exclude more with the test's
     standard `where:` config, e.g. `where: "not is_season_warmup"`.
 -#}
 {% test gate_threshold(
@@ -49,7 +49,7 @@
 
 with judged_dates as (
     select * from {{ model }}
-    where {{ gate_window_predicate(date_column) }}
+    where {{ tested_dates_predicate(date_column) }}
 ),
 
 levels as (

@@ -6,6 +6,7 @@
 
 with feature_store as (
     select * from {{ ref('ml_feature_store_v2') }}
+    where {{ tested_partitions('game_date') }}
 ),
 
 {%- for feature in var('feature_contract') %}

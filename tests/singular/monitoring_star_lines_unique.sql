@@ -1,6 +1,7 @@
 -- One scraper-health row per (player_lookup, game_date).
 with star_lines as (
     select * from {{ ref('scraper_health_star_lines') }}
+    where {{ tested_partitions('game_date') }}
 ),
 
 final as (

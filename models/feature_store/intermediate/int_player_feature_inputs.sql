@@ -14,6 +14,7 @@ with context as (
 
 cache as (
     select * from {{ ref('player_daily_cache') }}
+    where {{ in_date_window('cache_date') }}
 ),
 
 played_states as (
@@ -22,10 +23,12 @@ played_states as (
 
 zones as (
     select * from {{ ref('player_shot_zone_analysis') }}
+    where {{ in_date_window('analysis_date') }}
 ),
 
 zone_defense as (
     select * from {{ ref('team_defense_zone_analysis') }}
+    where {{ in_date_window('analysis_date') }}
 ),
 
 team_daily as (
@@ -34,10 +37,12 @@ team_daily as (
 
 composite as (
     select * from {{ ref('player_composite_factors') }}
+    where {{ in_date_window('game_date') }}
 ),
 
 prop_lines as (
     select * from {{ ref('player_prop_lines') }}
+    where {{ in_date_window('game_date') }}
 ),
 
 games as (
