@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from python_hooks import contract
-from python_hooks.warehouse import DuckDBWarehouse, duckdb_path
+from python_hooks.warehouse import Warehouse, duckdb_path, open_warehouse
 
 PROJECT_ROOT = contract.PROJECT_ROOT
 EASTERN = ZoneInfo("America/New_York")
@@ -192,7 +192,19 @@ class BackfillState:
 # ---------------------------------------------------------------------------
 
 
-def scheduled_game_dates(wh: DuckDBWarehouse, start: dt.date, end: dt.date) -> list[dt.date]:
+def date_range(dates: Sequence[dt.date]) -> dict[str, dt.date]:
+    """Query parameters @first / @last spanning `dates`. Queries read that
+    range (a plain range prunes partitions on BigQuery and is the same SQL on
+    both engines) and in_dates keeps the listed dates."""
+    return {"first": min(dates), "last": max(dates)}
+
+
+def in_dates(rows: list[dict[str, Any]], dates: Sequence[dt.date]) -> list[dict[str, Any]]:
+    wanted = set(dates)
+    return [row for row in rows if row["game_date"] in wanted]
+
+
+def scheduled_game_dates(wh: Warehouse, start: dt.date, end: dt.date) -> list[dt.date]:
     """Dates with regular-season or playoff games (preseason never counts)."""
     rows = wh.query(
         f"select distinct game_date from {wh.table('staging', 'stg_nba_raw__schedule')}"
@@ -204,7 +216,7 @@ def scheduled_game_dates(wh: DuckDBWarehouse, start: dt.date, end: dt.date) -> l
     return [row["game_date"] for row in rows]
 
 
-def upstream_coverage(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
+def upstream_coverage(wh: Warehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
     """Per date: final games scheduled vs games present in the analytics models."""
     if not dates:
         return []
@@ -213,20 +225,20 @@ def upstream_coverage(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dic
         with scheduled as (
             select game_date, count(*) as games_scheduled
             from {wh.table('staging', 'stg_nba_raw__schedule')}
-            where game_date in (select unnest(@dates))
+            where game_date between @first and @last
               and game_type in ('regular', 'playoffs') and game_status = 'final'
             group by game_date
         ),
         players as (
             select game_date, count(distinct game_id) as games_with_players
             from {wh.table('analytics', 'player_game_summary')}
-            where game_date in (select unnest(@dates))
+            where game_date between @first and @last
             group by game_date
         ),
         teams as (
             select game_date, count(distinct game_id) as games_with_teams
             from {wh.table('analytics', 'team_offense_game_summary')}
-            where game_date in (select unnest(@dates))
+            where game_date between @first and @last
             group by game_date
         )
         select
@@ -239,44 +251,47 @@ def upstream_coverage(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dic
         left join teams on teams.game_date = scheduled.game_date
         order by scheduled.game_date
         """,
-        {"dates": list(dates)},
+        date_range(dates),
     )
+    rows = in_dates(rows, dates)
     for row in rows:
         covered = min(row["games_with_players"], row["games_with_teams"])
         row["coverage"] = covered / row["games_scheduled"] if row["games_scheduled"] else 1.0
     return rows
 
 
-def rows_per_date(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> dict[str, int]:
+def rows_per_date(wh: Warehouse, dates: Sequence[dt.date]) -> dict[str, int]:
     rows = wh.query(
         f"select game_date, count(*) as n"
         f" from {wh.table('predictions', 'ml_feature_store_v2')}"
-        " where game_date in (select unnest(@dates)) group by game_date",
-        {"dates": list(dates)},
+        " where game_date between @first and @last group by game_date",
+        date_range(dates),
     )
     counts = {row["game_date"].isoformat(): int(row["n"]) for row in rows}
     return {d.isoformat(): counts.get(d.isoformat(), 0) for d in dates}
 
 
-def readiness_per_date(wh: DuckDBWarehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
+def readiness_per_date(wh: Warehouse, dates: Sequence[dt.date]) -> list[dict[str, Any]]:
     """pct ready per date, as daily_quality_counts (its one definition) has it."""
-    return wh.query(
+    rows = wh.query(
         f"select game_date, total_records, quality_ready, pct_ready"
         f" from {wh.table('monitoring', 'daily_quality_counts')}"
-        " where game_date in (select unnest(@dates)) order by game_date",
-        {"dates": list(dates)},
+        " where game_date between @first and @last order by game_date",
+        date_range(dates),
     )
+    return in_dates(rows, dates)
 
 
-def gaps_resolved_since(wh: DuckDBWarehouse, since: str, dates: Sequence[dt.date]) -> int | None:
+def gaps_resolved_since(wh: Warehouse, since: str, dates: Sequence[dt.date]) -> int | None:
     if not wh.table_exists("monitoring", "feature_store_gaps"):
         return None
     rows = wh.query(
-        f"select count(*) as n from {wh.table('monitoring', 'feature_store_gaps')}"
-        " where resolved_at >= @since and game_date in (select unnest(@dates))",
-        {"since": dt.datetime.fromisoformat(since).replace(tzinfo=None), "dates": list(dates)},
+        f"select game_date, count(*) as n from {wh.table('monitoring', 'feature_store_gaps')}"
+        " where resolved_at >= @since and game_date between @first and @last"
+        " group by game_date",
+        {"since": dt.datetime.fromisoformat(since).replace(tzinfo=None), **date_range(dates)},
     )
-    return int(rows[0]["n"])
+    return sum(int(row["n"]) for row in in_dates(rows, dates))
 
 
 # ---------------------------------------------------------------------------
@@ -320,7 +335,7 @@ def run_backfill(
                 file=out,
             )
             return False
-        with DuckDBWarehouse(db, read_only=True) as wh:
+        with open_warehouse(db, read_only=True) as wh:
             counts = rows_per_date(wh, chunk)
         state.rows_by_date.update(counts)
         state.done.extend(d.isoformat() for d in chunk)
@@ -408,7 +423,7 @@ def _print_coverage_table(rows: Iterable[dict[str, Any]], out: Any) -> None:
         )
 
 
-def resolve_dates(args: argparse.Namespace, wh: DuckDBWarehouse, today: dt.date) -> list[dt.date]:
+def resolve_dates(args: argparse.Namespace, wh: Warehouse, today: dt.date) -> list[dt.date]:
     if args.dates:
         requested = sorted(set(args.dates))
         start, end = requested[0], requested[-1]
@@ -432,7 +447,7 @@ def run(args: argparse.Namespace) -> int:
     if args.status:
         return _print_status(state_dir)
     today = args.today or eastern_today()
-    with DuckDBWarehouse(db, read_only=True) as wh:
+    with open_warehouse(db, read_only=True) as wh:
         dates = resolve_dates(args, wh, today)
         if not dates:
             print("no scheduled game dates in the requested range: nothing to do")
@@ -478,7 +493,7 @@ def _summary(state: BackfillState, db: str) -> int:
     print(f"  rows written:    {sum(state.rows_by_date.values()):,}")
     if not dates:
         return EXIT_OK
-    with DuckDBWarehouse(db, read_only=True) as wh:
+    with open_warehouse(db, read_only=True) as wh:
         resolved = gaps_resolved_since(wh, state.started_at, dates)
         readiness = readiness_per_date(wh, dates)
     print(f"  gaps resolved:   {'n/a' if resolved is None else resolved}")

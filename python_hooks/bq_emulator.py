@@ -108,12 +108,9 @@ def stop_emulator(emulator: Emulator) -> None:
 
 def client_for(endpoint: str, project: str = DEFAULT_PROJECT) -> "bigquery.Client":
     """A BigQuery client that talks to the emulator without credentials."""
-    from google.api_core.client_options import ClientOptions
-    from google.auth.credentials import AnonymousCredentials
-    from google.cloud import bigquery
+    from python_hooks.warehouse import BigQueryWarehouse
 
-    return bigquery.Client(project=project, credentials=AnonymousCredentials(),
-                           client_options=ClientOptions(api_endpoint=endpoint))
+    return BigQueryWarehouse(project=project, api_endpoint=endpoint)._client()
 
 
 def bigquery_type(arrow_type: "pa.DataType") -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from python_hooks import contract
-from python_hooks.warehouse import DuckDBWarehouse, duckdb_path, ensure_table
+from python_hooks.warehouse import Warehouse, duckdb_path, ensure_table, open_warehouse
 
 PROJECT_ROOT = contract.PROJECT_ROOT
 PHASES = ("phase2", "phase3", "phase4", "phase5")
@@ -195,7 +195,7 @@ def git_commit(project_dir: Path = PROJECT_ROOT) -> str:
         return os.environ.get("NBA_GIT_COMMIT", "unknown")
 
 
-def latest_deployments(wh: DuckDBWarehouse, target: str) -> dict[str, str]:
+def latest_deployments(wh: Warehouse, target: str) -> dict[str, str]:
     if not wh.table_exists("ops", DEPLOYMENTS_TABLE):
         return {}
     rows = wh.query(
@@ -235,7 +235,7 @@ def record(
         for unique_id, model in sorted(models.items())
         if unique_id in built
     ]
-    with DuckDBWarehouse(db, read_only=False) as wh:
+    with open_warehouse(db, read_only=False) as wh:
         ensure_table(wh, "ops", DEPLOYMENTS_TABLE, DEPLOYMENTS_DDL)
         wh.insert_rows("ops", DEPLOYMENTS_TABLE, rows)
     return len(rows)
@@ -283,7 +283,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"recorded {count} deployed model(s) for target {target}")
         return EXIT_OK
 
-    with DuckDBWarehouse(db, read_only=True) as wh:
+    with open_warehouse(db, read_only=True) as wh:
         deployed = latest_deployments(wh, target)
     report = compare(current, deployed)
     print(format_report(report, verbose=args.verbose, colour=use_colour(sys.stdout)))

@@ -205,12 +205,23 @@ class BigQueryWarehouse:
     client: Any = None
     env: Mapping[str, str] | None = None
     dialect: str = "bigquery"
+    # a BigQuery-compatible endpoint other than Google's (the local emulator
+    # in tests): reached without Google credentials
+    api_endpoint: str | None = None
 
     def _client(self) -> Any:
         if self.client is None:
             from google.cloud import bigquery
 
-            self.client = bigquery.Client(project=self.project)
+            if self.api_endpoint:
+                from google.api_core.client_options import ClientOptions
+                from google.auth.credentials import AnonymousCredentials
+
+                self.client = bigquery.Client(
+                    project=self.project, credentials=AnonymousCredentials(),
+                    client_options=ClientOptions(api_endpoint=self.api_endpoint))
+            else:
+                self.client = bigquery.Client(project=self.project)
         return self.client
 
     def table(self, layer: str, name: str) -> str:
@@ -290,9 +301,11 @@ def retry_on_lock(
 
 
 def open_warehouse(db: str | None = None, *, read_only: bool = True) -> DuckDBWarehouse | BigQueryWarehouse:
-    """The configured warehouse: BigQuery when NBA_WAREHOUSE=bigquery, else DuckDB."""
+    """The configured warehouse: BigQuery when NBA_WAREHOUSE=bigquery (project
+    NBA_BQ_PROJECT; NBA_BQ_API_ENDPOINT only for an emulator), else DuckDB."""
     if os.environ.get("NBA_WAREHOUSE", "duckdb").lower() == "bigquery":
-        return BigQueryWarehouse(project=os.environ["NBA_BQ_PROJECT"])
+        return BigQueryWarehouse(project=os.environ["NBA_BQ_PROJECT"],
+                                 api_endpoint=os.environ.get("NBA_BQ_API_ENDPOINT") or None)
     return DuckDBWarehouse(duckdb_path(db), read_only=read_only)
 
 

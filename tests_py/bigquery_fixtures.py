@@ -7,8 +7,9 @@ bqemulator (from `.venv-bq`, `make setup-bq`) on 127.0.0.1, loads the raw
 tables into dataset nba_raw, runs `dbt build` (seeds, models, data tests,
 unit tests) with target bqemu, then runs the date window WINDOW twice as an
 incremental run (`dbt run`, then `dbt build` without unit tests), compiles
-the analyses, keeps the dbt artifacts of every step and stops the emulator.
-Rows the tests compare are fetched before it stops.
+the analyses, runs `nba-fs backfill` over two dates, fetches the rows the
+tests compare, runs the Python layer's reads, `nba-fs dispatch` (twice) and
+`nba-fs drift` (record, check) against it, keeps the dbt artifacts of every step and stops the emulator.
 
 The build takes minutes, almost all of it in the emulator process (one
 core), so conftest starts it in a background thread as soon as collection
@@ -21,6 +22,7 @@ it): the build needs the emulator's own environment.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -34,10 +36,12 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, run_dbt, run_nba_fs
-from python_hooks import bq_emulator
+from python_hooks import alerts, backfill, bq_emulator, dispatch, gate, report, warehouse
 
 SAMPLE_VARS = {"gate_severity": "warn"}
 WINDOW = {"start_date": "2021-12-01", "end_date": "2021-12-07", **SAMPLE_VARS}
+# dates `nba-fs backfill` rebuilds on the emulator (one chunk)
+BACKFILL_DATES = ("2021-12-01", "2021-12-02")
 # Tables the parity test compares, by schema (dataset) and name.
 COMPARED = {
     "ml_feature_store_v2": "nba_predictions",
@@ -58,6 +62,8 @@ class EmulatorBuild:
     seconds: dict[str, float] = field(default_factory=dict)
     # raw table -> rows loaded into the emulator
     raw_counts: dict[str, int] = field(default_factory=dict)
+    # what the Python layer read from the emulator (python_layer_reads)
+    python_layer: dict[str, Any] = field(default_factory=dict)
 
     def run_results(self, step: str) -> list[dict[str, Any]]:
         path = self.target_dirs[step] / "run_results.json"
@@ -98,6 +104,39 @@ def fetch_rows(client: Any, project: str, schema: str, table: str) -> list[dict[
     return [dict(row.items()) for row in client.query(query).result()]
 
 
+def python_layer_reads(wh: Any) -> dict[str, Any]:
+    """What the Python layer's commands read from a warehouse (the same
+    functions `nba-fs dispatch / worker / alerts / report / backfill` call),
+    in a form that compares across engines. Run on the emulator through
+    BigQueryWarehouse and on DuckDB, by test_bigquery_parity.py."""
+    start = dt.date.fromisoformat(WINDOW["start_date"])
+    end = dt.date.fromisoformat(WINDOW["end_date"])
+    now = dt.datetime.combine(end, dt.time(15), tzinfo=dt.timezone.utc)
+    rows, active, dispatched = dispatch.read_state(wh, start, dispatch.SYSTEM_ID)
+    plan = dispatch.plan_dispatch(rows, game_date=start, mode=gate.Mode.BACKFILL,
+                                  active_players=active, dispatched_players=dispatched, now=now)
+    dispatched_player = next(r.player_lookup for r in plan.outcomes if r.decision.dispatch)
+    worker_row = warehouse.feature_row(wh, dispatched_player, start) or {}
+    found, _ = alerts.evaluate(wh, start=start, end=end, now=now)
+    data = report.load(wh, start, end, audit_file=None)
+    dates = backfill.scheduled_game_dates(wh, start, end)
+    return {
+        "dispatch": sorted((o.player_lookup, o.decision.dispatch, o.decision.reason)
+                           for o in plan.outcomes),
+        "worker_row": {k: worker_row.get(k) for k in ("player_lookup", "game_date",
+                                                       "is_quality_ready", "quality_tier")},
+        "alerts": sorted((a.severity.value, a.alert_type, a.game_date or "", a.key) for a in found),
+        "report_rows": {name: len(getattr(data, name)) for name in
+                        ("daily", "coverage", "gaps", "stars", "defaults")},
+        "backfill_dates": [d.isoformat() for d in dates],
+        "backfill_coverage": [(r["game_date"].isoformat(), r["games_scheduled"],
+                               r["games_with_players"]) for r in backfill.upstream_coverage(wh, dates)],
+        "backfill_rows": backfill.rows_per_date(wh, dates),
+        "backfill_ready": [(r["game_date"].isoformat(), float(r["pct_ready"]))
+                           for r in backfill.readiness_per_date(wh, dates)],
+    }
+
+
 def build_on_emulator(work: Path) -> EmulatorBuild:
     """Generate the small sample and run the whole emulator build in `work`."""
     work.mkdir(parents=True, exist_ok=True)
@@ -126,8 +165,40 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
         # analyses are compiled, not run, by dbt: their SQL is checked
         _dbt_step(build, "analyses", emulator.endpoint,
                   ["compile", "--select", "resource_type:analysis"])
+        # `nba-fs backfill` on BigQuery (preflight, one dbt chunk, its reads);
+        # the compared tables are fetched after it, so it must change nothing
+        bigquery_env = {"NBA_WAREHOUSE": "bigquery", "NBA_BQ_PROJECT": build.project,
+                        "NBA_BQ_API_ENDPOINT": emulator.endpoint, "NBA_DBT_TARGET": "bqemu",
+                        "NBA_BQEMU_ENDPOINT": emulator.endpoint, "NBA_BQEMU_PROJECT": build.project}
+        step_started = time.perf_counter()
+        run_nba_fs(["backfill", "--start-date", BACKFILL_DATES[0], "--end-date", BACKFILL_DATES[-1],
+                    "--today", "2022-01-10", "--state-dir", str(work / "backfill_state")],
+                   db=raw, work=work / "backfill", env=bigquery_env)
+        state_file = next((work / "backfill_state").glob("backfill_*.json"))
+        build.python_layer["backfill_state"] = json.loads(state_file.read_text())
+        build.seconds["backfill"] = time.perf_counter() - step_started
         for table, schema in COMPARED.items():
             build.rows[table] = fetch_rows(client, build.project, schema, table)
+        build.python_layer.update(python_layer_reads(
+            warehouse.BigQueryWarehouse(project=build.project, api_endpoint=emulator.endpoint)))
+        # the dispatch command end to end on BigQuery, twice: it writes its
+        # ledger there, and the second run must find every player dispatched
+        for attempt in ("dispatch_1", "dispatch_2"):
+            result = run_nba_fs(
+                ["dispatch", "--date", WINDOW["start_date"], "--mode", "BACKFILL", "--sink", "local",
+                 "--outbox", str(work / "outbox.jsonl"), "--json"],
+                db=raw, work=work, env=bigquery_env)
+            build.python_layer[attempt] = json.loads(result.stdout)
+        # `nba-fs drift`: record the full build's models in nba_ops on
+        # BigQuery, then check: nothing has changed since, so no drift
+        drift = ["--target", "bqemu", "--project-dir", str(ROOT)]
+        recorded = run_nba_fs(["drift", "record", *drift, "--run-results",
+                               str(build.target_dirs["build"] / "run_results.json")],
+                              db=raw, work=work / "drift", env=bigquery_env)
+        checked = run_nba_fs(["drift", "check", *drift], db=raw, work=work / "drift",
+                             env=bigquery_env, check=False)
+        build.python_layer["drift"] = {"record": recorded.stdout, "check": checked.stdout,
+                                       "check_exit": checked.returncode}
     finally:
         bq_emulator.stop_emulator(emulator)
     build.seconds["total"] = time.perf_counter() - started
