@@ -17,7 +17,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:  # imported lazily: the Google libraries are slow to import
     import pyarrow as pa
@@ -68,8 +68,10 @@ def emulator_env(venv: Path, work_dir: Path) -> dict[str, str]:
 
 
 def start_emulator(venv: Path, work_dir: Path, project: str = DEFAULT_PROJECT,
-                   timeout_s: float = 60.0) -> Emulator:
-    """Start the emulator and wait until GET /healthz answers."""
+                   timeout_s: float = 60.0,
+                   on_start: Callable[[Emulator], None] | None = None) -> Emulator:
+    """Start the emulator and wait until GET /healthz answers. `on_start`
+    gets the process before the wait, so a caller can stop it meanwhile."""
     work_dir.mkdir(parents=True, exist_ok=True)
     rest_port, grpc_port = free_port(), free_port()
     log_path = work_dir / "bqemulator.log"
@@ -81,6 +83,8 @@ def start_emulator(venv: Path, work_dir: Path, project: str = DEFAULT_PROJECT,
     )
     log.close()
     emulator = Emulator(process, rest_port, project, log_path)
+    if on_start is not None:
+        on_start(emulator)
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -94,9 +94,15 @@ def _dbt_step(build: EmulatorBuild, step: str, endpoint: str, args: list[str]) -
         [*args, "--target", "bqemu"],
         db=build.work / "unused.duckdb", work=build.work / step,
         env={"NBA_BQEMU_ENDPOINT": endpoint, "NBA_BQEMU_PROJECT": build.project},
+        base_env=_BACKGROUND["env"],
     )
     build.seconds[step] = time.perf_counter() - started
     build.target_dirs[step] = target
+
+
+def _nba_fs(args: list[str], **kwargs: Any) -> Any:
+    """run_nba_fs with the environment captured when the build started."""
+    return run_nba_fs(args, base_env=_BACKGROUND["env"], **kwargs)
 
 
 def fetch_rows(client: Any, project: str, schema: str, table: str) -> list[dict[str, Any]]:
@@ -143,9 +149,10 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
     build = EmulatorBuild(work=work, project=bq_emulator.DEFAULT_PROJECT)
     started = time.perf_counter()
     raw = work / "raw.duckdb"
-    run_nba_fs(["generate", "--db", str(raw), "--preset", "small"], db=raw, work=work)
-    emulator = bq_emulator.start_emulator(emulator_venv(), work / "emulator", build.project)
-    _BACKGROUND["emulator"] = emulator
+    _nba_fs(["generate", "--db", str(raw), "--preset", "small"], db=raw, work=work)
+    emulator = bq_emulator.start_emulator(
+        emulator_venv(), work / "emulator", build.project,
+        on_start=lambda started: _BACKGROUND.update(emulator=started))
     try:
         build.seconds["generate_and_start"] = time.perf_counter() - started
         client = bq_emulator.client_for(emulator.endpoint, build.project)
@@ -171,7 +178,7 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
                         "NBA_BQ_API_ENDPOINT": emulator.endpoint, "NBA_DBT_TARGET": "bqemu",
                         "NBA_BQEMU_ENDPOINT": emulator.endpoint, "NBA_BQEMU_PROJECT": build.project}
         step_started = time.perf_counter()
-        run_nba_fs(["backfill", "--start-date", BACKFILL_DATES[0], "--end-date", BACKFILL_DATES[-1],
+        _nba_fs(["backfill", "--start-date", BACKFILL_DATES[0], "--end-date", BACKFILL_DATES[-1],
                     "--today", "2022-01-10", "--state-dir", str(work / "backfill_state")],
                    db=raw, work=work / "backfill", env=bigquery_env)
         state_file = next((work / "backfill_state").glob("backfill_*.json"))
@@ -180,11 +187,12 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
         for table, schema in COMPARED.items():
             build.rows[table] = fetch_rows(client, build.project, schema, table)
         build.python_layer.update(python_layer_reads(
-            warehouse.BigQueryWarehouse(project=build.project, api_endpoint=emulator.endpoint)))
+            warehouse.BigQueryWarehouse(project=build.project, api_endpoint=emulator.endpoint,
+                                        env=_BACKGROUND["env"])))
         # the dispatch command end to end on BigQuery, twice: it writes its
         # ledger there, and the second run must find every player dispatched
         for attempt in ("dispatch_1", "dispatch_2"):
-            result = run_nba_fs(
+            result = _nba_fs(
                 ["dispatch", "--date", WINDOW["start_date"], "--mode", "BACKFILL", "--sink", "local",
                  "--outbox", str(work / "outbox.jsonl"), "--json"],
                 db=raw, work=work, env=bigquery_env)
@@ -192,10 +200,10 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
         # `nba-fs drift`: record the full build's models in nba_ops on
         # BigQuery, then check: nothing has changed since, so no drift
         drift = ["--target", "bqemu", "--project-dir", str(ROOT)]
-        recorded = run_nba_fs(["drift", "record", *drift, "--run-results",
+        recorded = _nba_fs(["drift", "record", *drift, "--run-results",
                                str(build.target_dirs["build"] / "run_results.json")],
                               db=raw, work=work / "drift", env=bigquery_env)
-        checked = run_nba_fs(["drift", "check", *drift], db=raw, work=work / "drift",
+        checked = _nba_fs(["drift", "check", *drift], db=raw, work=work / "drift",
                              env=bigquery_env, check=False)
         build.python_layer["drift"] = {"record": recorded.stdout, "check": checked.stdout,
                                        "check_exit": checked.returncode}
@@ -210,6 +218,9 @@ def start_background_build() -> None:
     if "thread" in _BACKGROUND:
         return
     work = Path(tempfile.mkdtemp(prefix="nba-bqemu-"))
+    # tests running meanwhile may change os.environ (schema names, ...): the
+    # build uses the environment as it is now, for every step
+    _BACKGROUND["env"] = dict(os.environ)
 
     def run() -> None:
         try:

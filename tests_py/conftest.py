@@ -38,8 +38,11 @@ class BuiltWarehouse:
         return run_nba_fs(list(args), db=self.db, work=self.work, check=check, env=env)
 
 
-def dbt_env(db: Path, work: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
+def dbt_env(db: Path, work: Path, extra: dict[str, str] | None = None,
+            base: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a dbt / nba-fs subprocess: `base` (default: this
+    process's environment, as it is now) with the run's own paths."""
+    env = dict(os.environ if base is None else base)
     env.update(
         {
             "DBT_PROFILES_DIR": str(ROOT),
@@ -55,10 +58,11 @@ def dbt_env(db: Path, work: Path, extra: dict[str, str] | None = None) -> dict[s
 
 
 def run_dbt(args: list[str], *, db: Path, work: Path, check: bool = True,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+            env: dict[str, str] | None = None, base_env: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [str(BIN / "dbt"), *args, "--project-dir", str(ROOT)],
-        cwd=ROOT, env=dbt_env(db, work, env), capture_output=True, text=True,
+        cwd=ROOT, env=dbt_env(db, work, env, base_env), capture_output=True, text=True,
     )
     if check and result.returncode != 0:
         raise AssertionError(
@@ -69,9 +73,10 @@ def run_dbt(args: list[str], *, db: Path, work: Path, check: bool = True,
 
 
 def run_nba_fs(args: list[str], *, db: Path, work: Path, check: bool = True,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+               env: dict[str, str] | None = None, base_env: dict[str, str] | None = None
+               ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
-        [str(BIN / "nba-fs"), *args], cwd=ROOT, env=dbt_env(db, work, env),
+        [str(BIN / "nba-fs"), *args], cwd=ROOT, env=dbt_env(db, work, env, base_env),
         capture_output=True, text=True,
     )
     if check and result.returncode != 0:
@@ -130,6 +135,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     collected test needs it (see bigquery_fixtures): it takes minutes, mostly
     in the emulator process, and the rest of the suite runs meanwhile."""
     if os.environ.get("NBA_BQEMU_TESTS") != "1":
+        return
+    if session.config.option.collectonly:
         return
     if any(needs_emulator(item) for item in session.items):
         import bigquery_fixtures

@@ -45,36 +45,25 @@
 
 
 {#-
-    Predicate limiting a model's OUTPUT rows to the window on incremental
-    runs; every date on full builds. Inputs that feed rolling windows use
-    in_date_window_with_history instead (they need history before it).
+    Predicate limiting a model's rows (or a same-date input) to the window
+    on incremental runs; every date on full builds. Both forms name the
+    partition column, so BigQuery prunes partitions and
+    require_partition_filter is satisfied. Inputs that feed rolling windows
+    are not filtered with it (they need history before the window).
 -#}
 {% macro in_date_window(date_column) %}
-    {{- in_date_window_with_history(date_column, 0) -}}
-{% endmacro %}
-
-
-{#-
-    Predicate for reading a date-keyed (partitioned) input: the window,
-    widened `history_days` back, on incremental runs; every date on full
-    builds. Both forms name the partition column, so BigQuery prunes
-    partitions and require_partition_filter is satisfied.
--#}
-{% macro in_date_window_with_history(date_column, history_days) %}
     {%- if is_incremental() -%}
-        {{ date_window_predicate(date_column, history_days) }}
+        {{ date_window_predicate(date_column) }}
     {%- else -%}
         {{ all_dates_predicate(date_column) }}
     {%- endif -%}
 {% endmacro %}
 
 
-{#- `date_column` within the window (widened `history_days` back). -#}
-{% macro date_window_predicate(date_column, history_days=0) %}
+{#- `date_column` within the window. -#}
+{% macro date_window_predicate(date_column) %}
     {%- set bounds = date_window_bounds() -%}
-    {%- set start = bounds[0]
-        - modules.datetime.timedelta(days=history_days | int) -%}
-    {{ date_column }} between {{ date_literal(start) }}
+    {{ date_column }} between {{ date_literal(bounds[0]) }}
         and {{ date_literal(bounds[1]) }}
 {%- endmacro %}
 
