@@ -204,14 +204,22 @@ def in_dates(rows: list[dict[str, Any]], dates: Sequence[dt.date]) -> list[dict[
     return [row for row in rows if row["game_date"] in wanted]
 
 
+def feature_game_filter() -> tuple[str, dict[str, str]]:
+    """`game_type in (@game_type_0, ...)` and its parameters: the game types
+    that count (var feature_game_types, as dbt's is_feature_game renders it)."""
+    params = {f"game_type_{i}": game_type
+              for i, game_type in enumerate(contract.threshold("feature_game_types"))}
+    return f"game_type in ({', '.join('@' + name for name in params)})", params
+
+
 def scheduled_game_dates(wh: Warehouse, start: dt.date, end: dt.date) -> list[dt.date]:
-    """Dates with regular-season or playoff games (preseason never counts)."""
+    """Dates with games that count (var feature_game_types), not postponed."""
+    counted, game_types = feature_game_filter()
     rows = wh.query(
         f"select distinct game_date from {wh.table('staging', 'stg_nba_raw__schedule')}"
-        " where game_date between @start and @end"
-        " and game_type in ('regular', 'playoffs') and game_status <> 'postponed'"
+        f" where game_date between @start and @end and {counted} and game_status <> 'postponed'"
         " order by game_date",
-        {"start": start, "end": end},
+        {"start": start, "end": end, **game_types},
     )
     return [row["game_date"] for row in rows]
 
@@ -220,13 +228,14 @@ def upstream_coverage(wh: Warehouse, dates: Sequence[dt.date]) -> list[dict[str,
     """Per date: final games scheduled vs games present in the analytics models."""
     if not dates:
         return []
+    counted, game_types = feature_game_filter()
     rows = wh.query(
         f"""
         with scheduled as (
             select game_date, count(*) as games_scheduled
             from {wh.table('staging', 'stg_nba_raw__schedule')}
             where game_date between @first and @last
-              and game_type in ('regular', 'playoffs') and game_status = 'final'
+              and {counted} and game_status = 'final'
             group by game_date
         ),
         players as (
@@ -251,7 +260,7 @@ def upstream_coverage(wh: Warehouse, dates: Sequence[dt.date]) -> list[dict[str,
         left join teams on teams.game_date = scheduled.game_date
         order by scheduled.game_date
         """,
-        date_range(dates),
+        {**date_range(dates), **game_types},
     )
     rows = in_dates(rows, dates)
     for row in rows:

@@ -31,7 +31,7 @@ games as (
         home_team_abbr,
         away_team_abbr
     from schedule
-    where game_type in ('regular', 'playoffs')
+    where {{ is_feature_game('game_type') }}
 ),
 
 shot_zones as (

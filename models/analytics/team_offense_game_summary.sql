@@ -34,7 +34,7 @@ games as (
         home_team_abbr,
         away_team_abbr
     from schedule
-    where game_type in ('regular', 'playoffs')
+    where {{ is_feature_game('game_type') }}
 ),
 
 game_teams as (

@@ -37,7 +37,7 @@ games as (
         away_team_abbr
     from schedule
     where
-        game_type in ('regular', 'playoffs')
+        {{ is_feature_game('game_type') }}
         and game_status != 'postponed'
 ),
 

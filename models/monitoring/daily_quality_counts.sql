@@ -23,7 +23,7 @@ expected as (
 
 counted_games as (
     select * from schedule
-    where game_type in ('regular', 'playoffs')
+    where {{ is_feature_game('game_type') }}
         and game_status != 'postponed'
 ),
 

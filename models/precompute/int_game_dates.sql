@@ -12,7 +12,7 @@ final as (
         {{ fs_season_year('game_date') }} as season_year
     from schedule
     where
-        game_type in ('regular', 'playoffs')
+        {{ is_feature_game('game_type') }}
         and game_status != 'postponed'
     group by game_date
 )

@@ -57,10 +57,7 @@ keyed as (
         loaded_at,
         {{ readable_key(['report_at', 'game_date', 'player_name']) }}
             as record_key,
-        coalesce(
-            validation_reason,
-            case when duplicate_rank > 1 then 'duplicate' end
-        ) as reject_reason,
+        {{ reject_reason() }} as reject_reason,
         raw_row
     from ranked
 ),
@@ -68,10 +65,7 @@ keyed as (
 final as (
     select
         {{ star_except(['raw_row']) }},
-        case
-            when reject_reason is not null
-                then {{ row_to_json_string('raw_row') }}
-        end as raw_record
+        {{ raw_record_if_rejected() }} as raw_record
     from keyed
 )
 
