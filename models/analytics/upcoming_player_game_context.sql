@@ -7,7 +7,7 @@
       (on or before the game date) of each team, unless the latest
       pre-tipoff injury report says Out. Only dates up to
       var('upcoming_days') after the latest final game are built.
-    Injury status = the latest report published at or before tipoff.
+    Injury status = the latest report published strictly before tipoff.
 -#}
 with schedule as (
     select * from {{ ref('stg_nba_raw__schedule') }}
@@ -191,7 +191,7 @@ pre_tipoff_injuries as (
         on
             candidates.game_date = injury_reports.game_date
             and candidates.player_lookup = injury_reports.player_lookup
-            and games.tipoff_at >= injury_reports.report_at
+            and {{ injury_report_counts('injury_reports.report_at', 'games.tipoff_at') }}
     where candidates.candidate_rank = 1
 ),
 
