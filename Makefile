@@ -9,6 +9,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DBT_PROFILES_DIR := $(CURDIR)
 
+# The one clock (python_hooks/clock.py): builds of the sample run as of the
+# sample's own date (its preset's as-of), so its scheduled games are today's
+# and tomorrow's whatever the machine's date. Read when a recipe runs.
+SAMPLE_RUN_DATE = $(shell $(BIN)/python -c "from python_hooks.sample_data.generator import PRESETS; print(PRESETS['default']['as_of'])")
+
 DEMO_DB := warehouse/nba.duckdb
 CI_DB := warehouse/ci.duckdb
 # A full-history build judges every date of every season with the gating
@@ -30,9 +35,9 @@ $(STAMP): pyproject.toml
 ## demo: create .venv, generate the default sample, dbt build it, print a summary
 demo: setup
 	$(BIN)/nba-fs generate --db $(DEMO_DB) --preset default
-	NBA_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --target dev --full-refresh $(FULL_BUILD_VARS)
-	$(BIN)/nba-fs publish --db $(DEMO_DB) --run-results target/run_results.json
-	$(BIN)/nba-fs summary --db $(DEMO_DB)
+	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) NBA_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --target dev --full-refresh $(FULL_BUILD_VARS)
+	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) $(BIN)/nba-fs publish --db $(DEMO_DB) --run-results target/run_results.json
+	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) $(BIN)/nba-fs summary --db $(DEMO_DB)
 
 ## test: dbt build on the default sample, pytest (unit tests, real dbt builds,
 ## and the BigQuery emulator build with its parity and partition checks), lint
@@ -41,7 +46,7 @@ test: setup setup-bq ci-warehouse pytest lint
 ci-warehouse: setup
 	rm -f $(CI_DB)
 	$(BIN)/nba-fs generate --db $(CI_DB) --preset default
-	NBA_DUCKDB_PATH=$(CI_DB) $(BIN)/dbt build --target ci --full-refresh $(FULL_BUILD_VARS)
+	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) NBA_DUCKDB_PATH=$(CI_DB) $(BIN)/dbt build --target ci --full-refresh $(FULL_BUILD_VARS)
 
 # The BigQuery emulator build starts in the background when pytest has
 # collected its tests (tests_py/bigquery_fixtures.py) and overlaps the rest.

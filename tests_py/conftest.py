@@ -24,18 +24,32 @@ BIN = Path(sys.executable).parent
 
 @dataclass(frozen=True)
 class BuiltWarehouse:
-    """A DuckDB file plus the dirs its dbt runs write to."""
+    """A DuckDB file plus the dirs its dbt runs write to. ``run_date`` is the
+    one clock's run date its runs use (NBA_RUN_DATE): the sample's as-of
+    date, so a build sees the sample as production did on that day."""
 
     db: Path
     work: Path
+    run_date: str | None = None
+
+    def _env(self, env: dict[str, str] | None) -> dict[str, str]:
+        return ({"NBA_RUN_DATE": self.run_date} if self.run_date else {}) | (env or {})
 
     def dbt(self, *args: str, check: bool = True, env: dict[str, str] | None = None
             ) -> subprocess.CompletedProcess[str]:
-        return run_dbt(list(args), db=self.db, work=self.work, check=check, env=env)
+        return run_dbt(list(args), db=self.db, work=self.work, check=check, env=self._env(env))
 
     def nba_fs(self, *args: str, check: bool = True, env: dict[str, str] | None = None
                ) -> subprocess.CompletedProcess[str]:
-        return run_nba_fs(list(args), db=self.db, work=self.work, check=check, env=env)
+        return run_nba_fs(list(args), db=self.db, work=self.work, check=check,
+                          env=self._env(env))
+
+
+def preset_run_date(preset: str) -> str:
+    """The run date of a generated preset: its as-of date."""
+    from python_hooks.sample_data.generator import PRESETS
+
+    return PRESETS[preset]["as_of"].isoformat()
 
 
 def dbt_env(db: Path, work: Path, extra: dict[str, str] | None = None,
@@ -51,6 +65,9 @@ def dbt_env(db: Path, work: Path, extra: dict[str, str] | None = None,
             "DBT_TARGET_PATH": str(work / "target"),
             "DBT_LOG_PATH": str(work / "logs"),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            # Tests build the small preset unless they say otherwise: run
+            # it as of its own date, never the machine's.
+            "NBA_RUN_DATE": preset_run_date("small"),
         }
     )
     env.update(extra or {})
@@ -91,7 +108,7 @@ def build_warehouse(db: Path, work: Path, preset: str) -> BuiltWarehouse:
     """Generate a preset and build every model (no tests: those are judged elsewhere)."""
     work.mkdir(parents=True, exist_ok=True)
     run_nba_fs(["generate", "--db", str(db), "--preset", preset], db=db, work=work)
-    warehouse = BuiltWarehouse(db=db, work=work)
+    warehouse = BuiltWarehouse(db=db, work=work, run_date=preset_run_date(preset))
     warehouse.dbt("seed")
     warehouse.dbt("run", "--full-refresh")
     return warehouse
@@ -109,7 +126,7 @@ def small_warehouse(small_warehouse_template: BuiltWarehouse, tmp_path: Path) ->
     """A private copy of the built small warehouse that a test may change."""
     db = tmp_path / "nba.duckdb"
     shutil.copyfile(small_warehouse_template.db, db)
-    return BuiltWarehouse(db=db, work=tmp_path)
+    return BuiltWarehouse(db=db, work=tmp_path, run_date=small_warehouse_template.run_date)
 
 
 @pytest.fixture(scope="session")

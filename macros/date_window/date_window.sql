@@ -9,9 +9,25 @@
     pruning, and makes a compiled run reproducible.
 -#}
 
+{#-
+    The run date ("today"): env var NBA_RUN_DATE when set, else the calendar
+    date in var('run_date_timezone') now. python_hooks/clock.py is the same
+    rule for the Python layer; nothing else reads the clock.
+-#}
+{% macro run_date() %}
+    {%- set dt = modules.datetime -%}
+    {%- set explicit = env_var('NBA_RUN_DATE', '') | trim -%}
+    {%- if explicit -%}
+        {{ return(dt.date.fromisoformat(explicit)) }}
+    {%- endif -%}
+    {%- set zone = modules.pytz.timezone(var('run_date_timezone')) -%}
+    {{ return(dt.datetime.now(zone).date()) }}
+{% endmacro %}
+
+
 {% macro date_window_bounds() %}
     {%- set dt = modules.datetime -%}
-    {%- set today = dt.date.today() -%}
+    {%- set today = run_date() -%}
     {%- set start_var = var('start_date', none) -%}
     {%- set end_var = var('end_date', none) -%}
     {%- if start_var -%}

@@ -5,8 +5,12 @@
       active or DNP (not inactive), with the team of that game.
     - Scheduled games without box scores: every player on the latest roster
       (on or before the game date) of each team, unless the latest
-      pre-tipoff injury report says Out. Only dates up to
-      var('upcoming_days') after the latest final game are built.
+      pre-tipoff injury report says Out. Scheduled games within the date
+      window get rows (on a daily run: yesterday through tomorrow of the run
+      date, macro run_date). The run date, never the latest final game in
+      the data, sets that horizon, so opening night, the day after the
+      All-Star break or an outage, and tomorrow always get rows, and
+      yesterday's game whose box score is late keeps its roster rows.
     Injury status = the latest report published strictly before tipoff.
 -#}
 with schedule as (
@@ -80,13 +84,11 @@ games_with_box_scores as (
 ),
 
 upcoming_horizon as (
+    {#- The date window, around the run date (today) on daily runs: read
+        from the one clock, never from the latest final game in the data. -#}
     select
-        cast(
-            {{ dbt.dateadd('day', var('upcoming_days'), 'max(game_date)') }}
-            as date
-        ) as last_upcoming_date
-    from games
-    where game_status = 'final'
+        {{ date_literal(date_window_bounds()[0]) }} as first_upcoming_date,
+        {{ date_literal(date_window_bounds()[1]) }} as last_upcoming_date
 ),
 
 upcoming_team_games as (
@@ -100,7 +102,9 @@ upcoming_team_games as (
     where
         games.game_status = 'scheduled'
         and games_with_box_scores.game_id is null
-        and team_games.game_date <= upcoming_horizon.last_upcoming_date
+        and team_games.game_date
+        between upcoming_horizon.first_upcoming_date
+        and upcoming_horizon.last_upcoming_date
 ),
 
 roster_dates as (

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import time
+
+from python_hooks.options import DATE_HELP, parse_date
 
 from .generator import PRESETS, Config, generate, write_duckdb
 
@@ -13,7 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", required=True, help="DuckDB file to write (schema nba_raw is replaced)")
     parser.add_argument("--preset", choices=sorted(PRESETS), default="default")
     parser.add_argument("--seasons", help="comma-separated season years, e.g. 2021,2025,2026")
-    parser.add_argument("--as-of", dest="as_of", help="YYYY-MM-DD or 'today' (games on/after it are scheduled)")
+    parser.add_argument("--as-of", dest="as_of", type=parse_date,
+                        help=f"the sample's run date, {DATE_HELP} (default: the preset's); "
+                             "games on or after it are scheduled")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=int, default=1,
                         help="N consecutive seasons ending at the latest, N x snapshot density")
@@ -22,12 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def build_config(args: argparse.Namespace) -> Config:
     preset = PRESETS[args.preset]
     seasons = tuple(int(s) for s in args.seasons.split(",")) if args.seasons else tuple(preset["seasons"])
-    if args.as_of is None:
-        as_of = preset["as_of"]
-    elif args.as_of == "today":
-        as_of = dt.date.today()
-    else:
-        as_of = dt.date.fromisoformat(args.as_of)
+    as_of = args.as_of or preset["as_of"]
     scale = max(int(args.scale), 1)
     if scale > 1:
         latest = max(seasons)

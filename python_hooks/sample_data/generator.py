@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from python_hooks import clock
+
 from .names import variants_for
 from .odds import bettingpros_rows, odds_api_rows, select_lined
 from .players import INJURY_REASONS, League
@@ -33,8 +35,9 @@ class Config:
 
     @property
     def as_of_at(self) -> dt.datetime:
-        """Data cut-off: 2 PM Eastern on the as-of date (UTC, naive)."""
-        return eastern_to_utc(self.as_of, 14, 0)
+        """Data cut-off: the daily production run of the as-of date (the one
+        clock's ``daily_run_time``, Eastern), as a naive UTC timestamp."""
+        return clock.daily_run_at(self.as_of).replace(tzinfo=None)
 
 
 PRESETS: dict[str, dict] = {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
-
 import numpy as np
+
+from python_hooks import clock
 
 TEAMS: tuple[str, ...] = tuple(
     "ATL BOS BKN CHA CHI CLE DAL DEN DET GSW HOU IND LAC LAL MEM MIA MIL MIN "
@@ -16,7 +16,7 @@ EAST: frozenset[str] = frozenset(
     "ATL BOS BKN CHA CHI CLE DET IND MIA MIL NYK ORL PHI TOR WAS".split()
 )
 LATE_TIPOFF_TEAMS: frozenset[str] = frozenset("GSW LAC LAL POR SAC PHX UTA DEN".split())
-EASTERN = ZoneInfo("America/New_York")
+EASTERN = clock.timezone()  # the one clock's time zone (Eastern)
 UTC = dt.timezone.utc
 
 # game_id prefix per game type, as on NBA.com ("002" + yy + 5-digit number).
