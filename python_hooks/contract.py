@@ -27,6 +27,8 @@ class Feature:
     source_absent: str | None
     default: float
     optional: bool
+    # the feature whose value stands in when this one is absent (by name)
+    stand_in: str | None = None
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +59,14 @@ def features() -> list[Feature]:
 
 def feature_names() -> list[str]:
     return [feature.name for feature in features()]
+
+
+def stand_in_index(feature: Feature) -> int | None:
+    """Index of the feature whose value the vector carries when `feature` is
+    absent, or None when the vector carries the contract default."""
+    if feature.stand_in is None:
+        return None
+    return feature_names().index(feature.stand_in)
 
 
 def optional_feature_indices() -> frozenset[int]:

@@ -86,9 +86,16 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> FixtureProject:
     present = [f.source_present for f in contract.features()]
     absent = [f.source_absent or f.source_present for f in contract.features()]
     day = dt.date(2025, 2, 1)
+    # every feature present except 29 (no games vs the opponent: fallback),
+    # with a season average (feature 2) of 7.5
+    stand_in_labels = list(present)
+    stand_in_labels[29] = "fallback"
+    stand_in_values: list[float | None] = [2.0] * N_FEATURES
+    stand_in_values[2], stand_in_values[29] = 7.5, None
     project.write_rows([
         feature_row("complete", day, present, [2.0] * N_FEATURES),
         feature_row("absent", day, absent, [None] * N_FEATURES),
+        feature_row("stand_in", day, stand_in_labels, stand_in_values),
     ])
     project.dbt("run", "--select", "+ml_feature_store_v2", "feature_contract",
                 "--full-refresh")
@@ -113,6 +120,7 @@ def test_feature_contract_model_equals_the_python_contract(
             "weight_when_present": weights[f.source_present],
             "weight_when_absent": (weights[f.source_absent]
                                    if f.source_absent else None),
+            "stand_in_index": contract.stand_in_index(f),
         }
         for f in contract.features()
     ]
@@ -125,16 +133,21 @@ def test_feature_store_names_and_vector_follow_the_contract(
     rows = built.query(
         f"select player_lookup, feature_names, features, feature_count, "
         f"feature_version from {feature_store_table()} order by 1")
-    assert [r["player_lookup"] for r in rows] == ["absent", "complete"]
+    assert [r["player_lookup"] for r in rows] == ["absent", "complete", "stand_in"]
     defaults = [f.default for f in contract.features()]
     for row in rows:
         assert row["feature_names"] == contract.feature_names()
         assert row["feature_count"] == N_FEATURES
         assert row["feature_version"] == contract.threshold("feature_version")
     # absent features, and NULL values of always-computable ones, carry the
-    # contract default
+    # contract default (29's stand-in, feature 2, is absent too: 10.0)
     assert rows[0]["features"] == defaults
     assert rows[1]["features"] == [2.0] * N_FEATURES
+    # 29 absent with a season average: the vector carries feature 2's 7.5
+    assert rows[2]["features"][29] == 7.5
+    assert rows[2]["features"][2] == 7.5
+    assert [f.index for f in contract.features() if f.stand_in] == [29]
+    assert contract.stand_in_index(contract.features()[29]) == 2
 
 
 # --------------------------------------------------------------------------

@@ -186,3 +186,105 @@ def test_incremental_window_rebuild_leaves_the_day_unchanged(
     warehouse.dbt("run", "--select", SELECT, "--vars", window)
     changed = differences(before, snapshot(warehouse.db, f"game_date = date '{DAY}'"))
     assert not changed, f"{len(changed)} changes on {DAY}, first: {changed[:10]}"
+
+
+# --------------------------------------------------------------------------
+# The cut-offs themselves (docs/features.md, "Point in time"): tipoff is the
+# schedule's. An odds snapshot counts only at or before the earlier of that
+# tipoff and the feed's own start time; an injury report only if published
+# strictly before tipoff.
+# --------------------------------------------------------------------------
+CUT_OFF_LINE = 66.5
+CUT_OFF_EDITS = (
+    # in-game snapshots (30 minutes after the schedule's tipoff) from a feed
+    # whose own start time is 3 hours late, in the top-priority book: before
+    # the feed's start, after the real tipoff
+    f"""
+    insert into nba_raw.odds_api_player_points_props
+    select odds.* replace (
+        schedule.tipoff_at + interval 30 minute as snapshot_at,
+        schedule.tipoff_at + interval 3 hour as commence_at,
+        'draftkings' as bookmaker,
+        {CUT_OFF_LINE} as points_line,
+        schedule.tipoff_at + interval 31 minute as loaded_at
+    )
+    from nba_raw.odds_api_player_points_props as odds
+    inner join nba_raw.schedule as schedule
+        on odds.game_date = schedule.game_date
+        and odds.home_team_abbr = schedule.home_team_abbr
+        and odds.away_team_abbr = schedule.away_team_abbr
+    where odds.game_date = date '{{day}}'
+    """,
+    # an injury report published exactly at tipoff: everybody out
+    """
+    insert into nba_raw.injury_report (
+        report_at, game_date, team_abbr, player_name, injury_status, reason,
+        loaded_at
+    )
+    select distinct
+        schedule.tipoff_at,
+        box.game_date,
+        box.team_abbr,
+        box.player_name,
+        'Out',
+        'published at tipoff',
+        schedule.tipoff_at + interval 1 minute
+    from nba_raw.gamebook_player_stats as box
+    inner join nba_raw.schedule as schedule on box.game_id = schedule.game_id
+    where box.game_date = date '{day}' and box.player_name is not null
+    """,
+)
+
+
+@pytest.fixture(scope="module")
+def cut_off_rebuilt(tmp_path_factory: pytest.TempPathFactory,
+                    small_warehouse_template: BuiltWarehouse,
+                    ) -> tuple[BuiltWarehouse, Snapshot, Snapshot]:
+    work = tmp_path_factory.mktemp("cut_offs")
+    db = work / "nba.duckdb"
+    shutil.copyfile(small_warehouse_template.db, db)
+    warehouse = BuiltWarehouse(db=db, work=work)
+    before = snapshot(db, f"game_date = date '{DAY}'")
+    with duckdb.connect(str(db)) as con:
+        for statement in CUT_OFF_EDITS:
+            con.execute(statement.format(day=DAY.isoformat()))
+    warehouse.dbt("run", "--full-refresh", "--select", SELECT)
+    return warehouse, before, snapshot(db, f"game_date = date '{DAY}'")
+
+
+def test_cut_off_edits_reach_the_models(
+        cut_off_rebuilt: tuple[BuiltWarehouse, Snapshot, Snapshot]) -> None:
+    warehouse, before, _ = cut_off_rebuilt
+    names = feature_columns()
+    assert any(values[names.index("f25_value")] is not None for values in before.values())
+    with duckdb.connect(str(warehouse.db), read_only=True) as con:
+        odds, injuries = con.execute(
+            f"""
+            select
+                (select count(*) from nba_staging.stg_nba_raw__odds_api_player_points_props
+                 where game_date = date '{DAY}' and points_line = {CUT_OFF_LINE}
+                   and snapshot_at <= commence_at),
+                (select count(*) from nba_staging.stg_nba_raw__injury_report
+                 where game_date = date '{DAY}' and injury_reason = 'published at tipoff')
+            """
+        ).fetchone()
+    assert odds > 50 and injuries > 50
+
+
+def test_odds_after_the_schedules_tipoff_never_count(
+        cut_off_rebuilt: tuple[BuiltWarehouse, Snapshot, Snapshot]) -> None:
+    _, before, after = cut_off_rebuilt
+    names = feature_columns()
+    vegas = [f"f{index}_{part}" for index in (25, 26, 27, 28)
+             for part in ("value", "raw_source")]
+    changed = [change for change in differences(before, after) if change[1] in vegas]
+    assert not changed, f"{len(changed)} vegas changes on {DAY}, first: {changed[:10]}"
+    line = names.index("f25_value")
+    assert not [v for v in after.values() if v[line] == CUT_OFF_LINE]
+
+
+def test_a_report_published_at_tipoff_does_not_count(
+        cut_off_rebuilt: tuple[BuiltWarehouse, Snapshot, Snapshot]) -> None:
+    _, before, after = cut_off_rebuilt
+    changed = differences(before, after)
+    assert not changed, f"{len(changed)} changes on {DAY}, first: {changed[:10]}"

@@ -2,7 +2,8 @@
     The feature contract (var `feature_contract`) as literal rows, one
     `select` per feature joined by `union all`, for the feature_contract
     model. Weights come from var `quality_weights`; a feature without a
-    source_absent label is never a default (weight_when_absent NULL).
+    source_absent label is never a default (weight_when_absent NULL);
+    stand_in_index is the feature named by `stand_in`, if any.
 -#}
 {% macro feature_contract_rows() -%}
     {%- set weights = var('quality_weights') -%}
@@ -26,7 +27,9 @@
             as {{ dbt.type_int() }}) as weight_when_present,
         cast({{ sql_literal(weights.get(feature['source_absent'])
             if feature['source_absent'] else none) }}
-            as {{ dbt.type_int() }}) as weight_when_absent
+            as {{ dbt.type_int() }}) as weight_when_absent,
+        cast({{ sql_literal(feature_stand_in_index(feature)) }}
+            as {{ dbt.type_int() }}) as stand_in_index
     {%- if not loop.last %}
     union all
     {%- endif %}

@@ -17,7 +17,8 @@ final as (
         default_value,
         is_optional,
         weight_when_present,
-        weight_when_absent
+        weight_when_absent,
+        stand_in_index
     from contract
 )
 

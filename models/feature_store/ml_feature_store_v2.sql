@@ -10,16 +10,13 @@
 {%- set contract = var('feature_contract') -%}
 {%- set raw = 'f{index}_raw_source' -%}
 {%- set categories = feature_categories() -%}
-{#- the vector: the value, or the contract default for a default feature -#}
+{#- the vector: the value; for a default feature its stand-in's value when
+    the contract names one (feature 29), else the contract default -#}
 {%- set vector = [] -%}
 {%- set names = [] -%}
 {%- for feature in contract -%}
-{%- set i = feature['index'] -%}
 {%- do vector.append(
-    'case when ' ~ is_default_source(feature_column(raw, i))
-    ~ ' then ' ~ feature['default']
-    ~ ' else coalesce(readied.f' ~ i ~ '_value, '
-    ~ feature['default'] ~ ') end') -%}
+    feature_vector_element(feature, raw, 'readied.f{index}_value')) -%}
 {%- do names.append(sql_literal(feature['name'])) -%}
 {%- endfor %}
 

@@ -74,9 +74,14 @@ feature_counts as (
         {{ count_if_true("quality_alert_level = 'red'") }} as red_count,
         {{ count_if_true('has_vegas_line') }} as vegas_line_count,
         {{ count_if_true('cache_miss_fallback_used') }} as cache_miss_count,
-        round(avg(feature_quality_score), 2) as mean_quality_score,
-        round(avg(default_feature_count), 2) as mean_default_feature_count,
-        round(avg(matchup_quality_pct), 1) as mean_matchup_quality_pct
+        {#- exact means (macro fs_exact_mean): a float avg() in another
+            summation order can flip an exact .xx5 between two runs -#}
+        {{ fs_exact_mean('feature_quality_score', 2, 2) }}
+            as mean_quality_score,
+        {{ fs_exact_mean('default_feature_count', 0, 2) }}
+            as mean_default_feature_count,
+        {{ fs_exact_mean('matchup_quality_pct', 1, 1) }}
+            as mean_matchup_quality_pct
     from features
     group by game_date
 ),

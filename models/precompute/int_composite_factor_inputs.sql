@@ -67,7 +67,7 @@ pre_tipoff_reports as (
             injuries.game_date = team_games.game_date
             and injuries.team_abbr = team_games.team_abbr
     where
-        injuries.report_at <= team_games.tipoff_at
+        {{ injury_report_counts('injuries.report_at', 'team_games.tipoff_at') }}
         and injuries.player_lookup is not null
 ),
 

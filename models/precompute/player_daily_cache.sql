@@ -109,7 +109,9 @@ recent_load as (
         sum(case when days_back <= 7 then 1 else 0 end) as games_last_7_days,
         sum(case when days_back <= 7 then minutes else 0 end)
             as minutes_last_7_days,
-        avg(case when days_back <= 7 then usage_rate end)
+        {#- exact mean (macro fs_exact_mean): a float avg() differs in the
+            last bit with the summation order, so reruns would differ -#}
+        {{ fs_exact_mean('case when days_back <= 7 then usage_rate end', 9) }}
             as usage_rate_last_7_days,
         sum(case when is_back_to_back then 1 else 0 end)
             as back_to_backs_last_14_days

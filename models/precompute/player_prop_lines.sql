@@ -2,11 +2,14 @@
 {#-
     The vegas points line of each player-game, as known at tipoff.
 
-    Odds API: only snapshots taken at or before tipoff with a line > 0; the
-    book is chosen by priority (draftkings, fanduel, then alphabetical);
-    current = that book's latest snapshot, opening = its earliest.
-    BettingPros (fallback): the latest record created before tipoff, with
-    its own opening line. One row per player with any record for the date.
+    Tipoff is the schedule's tipoff (macro odds_record_counts).
+    Odds API: only snapshots taken at or before the earlier of tipoff and
+    the feed's own commence time, with a line > 0; the book is chosen by
+    priority (draftkings, fanduel, then alphabetical); current = that book's
+    latest snapshot, opening = its earliest.
+    BettingPros (fallback): the latest record created at or before tipoff,
+    with its own opening line. One row per player with any record for the
+    date.
 -#}
 with odds as (
     select * from {{ ref('stg_nba_raw__odds_api_player_points_props') }}
@@ -38,24 +41,28 @@ team_games as (
     from schedule
 ),
 
--- every snapshot once, flagged usable (at or before tipoff, line > 0)
+-- every snapshot once, flagged usable (before the cut-off, line > 0)
 odds_flagged as (
     select
-        player_lookup,
-        game_date,
-        game_id,
-        bookmaker,
-        snapshot_at,
-        points_line,
-        coalesce(snapshot_at <= commence_at and points_line > 0, false)
+        odds.player_lookup,
+        odds.game_date,
+        odds.game_id,
+        odds.bookmaker,
+        odds.snapshot_at,
+        odds.points_line,
+        coalesce(odds.points_line > 0, false)
+        and {{ odds_record_counts(
+            'odds.snapshot_at', 'schedule.tipoff_at', 'odds.commence_at') }}
             as is_usable,
-        case bookmaker
+        case odds.bookmaker
             when 'draftkings' then 1
             when 'fanduel' then 2
             else 3
         end as book_priority
     from odds
-    where player_lookup is not null
+    left join schedule
+        on odds.game_id = schedule.game_id
+    where odds.player_lookup is not null
 ),
 
 odds_ranked as (
@@ -123,7 +130,8 @@ bettingpros_pre_tipoff as (
             bettingpros.game_date = team_games.game_date
             and bettingpros.team_abbr = team_games.team_abbr
     where
-        bettingpros.created_at < team_games.tipoff_at
+        {{ odds_record_counts(
+            'bettingpros.created_at', 'team_games.tipoff_at') }}
         and bettingpros.points_line > 0
         and bettingpros.player_lookup is not null
         and coalesce(bettingpros.market, 'points') = 'points'

@@ -1,7 +1,9 @@
 {#-
     Each vector element equals its feature: the value when the feature has
-    a usable source, the contract default when it is a default (and then
-    feature_<i>_value is NULL). Returns one row per wrong element.
+    a usable source; when it is a default (and then feature_<i>_value is
+    NULL), its contract stand-in's value if it has one (feature 29: the
+    season average, feature 2) unless that is a default too, else the
+    contract default. Returns one row per wrong element.
 -#}
 
 with feature_store as (
@@ -11,6 +13,14 @@ with feature_store as (
 
 {%- for feature in var('feature_contract') %}
 {%- set i = feature['index'] %}
+{%- set s = feature_stand_in_index(feature) %}
+{%- if s is none %}
+{%- set absent = feature['default'] %}
+{%- else %}
+{%- set absent = "case when feature_" ~ s ~ "_source = 'default' then "
+    ~ feature['default'] ~ " else coalesce(feature_" ~ s ~ "_value, "
+    ~ feature['default'] ~ ") end" %}
+{%- endif %}
 
 element_{{ i }} as (
     select
@@ -28,7 +38,7 @@ element_{{ i }} as (
             and (
                 feature_{{ i }}_value is not null
                 or {{ array_element('features', i) }}
-                != {{ feature['default'] }}
+                != {{ absent }}
             )
         )
         or (

@@ -24,9 +24,11 @@ base_values as (
         case
             when vegas_current_line is not null then 1.0 else 0.0
         end as f28,
+        {#- NULL without games vs the opponent: the source is then
+            `fallback` and the vector carries the contract's stand-in (the
+            season average, feature 2), see macro feature_vector_element -#}
         case
             when games_vs_opponent > 0 then points_avg_vs_opponent
-            else points_avg_season
         end as f29
     from inputs
 ),
@@ -210,8 +212,6 @@ feature_values as (
     0: history_source, 1: history_source, 2: history_source,
     3: history_source, 4: history_source,
     22: 'team_context_source', 23: 'team_context_source',
-    29: "case when games_vs_opponent > 0 then 'opponent_history'"
-        ~ " else 'fallback' end",
     31: "case when history_source = 'phase3' then 'phase3'"
         ~ " else 'minutes_ppm' end",
     32: "case when history_source = 'phase3' then 'phase3'"
