@@ -9,10 +9,12 @@ end. It is not tuned and makes no claim of accuracy:
     predicted = recent                            otherwise
 
 The weights are model parameters of this baseline, not quality thresholds.
+Missing or non-finite inputs give no prediction (None), never NaN.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 SYSTEM_ID = "baseline_wma_v1"
@@ -20,9 +22,25 @@ RECENT_WEIGHTS = (0.5, 0.3, 0.2)  # features 0, 1, 2
 LINE_WEIGHT = 0.3
 
 
-def predict_points(features: Sequence[float], line: float | None) -> float:
-    """Baseline prediction, rounded to 0.1 point."""
-    recent = sum(w * float(features[i]) for i, w in enumerate(RECENT_WEIGHTS))
+def _finite(value: object) -> float | None:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def predict_points(features: Sequence[float] | None, line: float | None) -> float | None:
+    """Baseline prediction, rounded to 0.1 point; None without usable inputs."""
+    if features is None or len(features) < len(RECENT_WEIGHTS):
+        return None
+    values = [_finite(features[i]) for i in range(len(RECENT_WEIGHTS))]
+    if any(value is None for value in values):
+        return None
+    recent = sum(w * v for w, v in zip(RECENT_WEIGHTS, values))  # type: ignore[misc]
     if line is None:
         return round(recent, 1)
-    return round((1 - LINE_WEIGHT) * recent + LINE_WEIGHT * float(line), 1)
+    finite_line = _finite(line)
+    if finite_line is None:
+        return None
+    return round((1 - LINE_WEIGHT) * recent + LINE_WEIGHT * finite_line, 1)
