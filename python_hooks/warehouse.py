@@ -47,6 +47,21 @@ Row = dict[str, Any]
 T = TypeVar("T")
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse cannot be opened: a missing, unreadable, non-DuckDB or
+    locked file, or BigQuery without a project. The message is one line, meant
+    for the operator; commands report it and exit 2 (``cli.main``)."""
+
+
+class WarehouseNotFound(WarehouseUnavailable, FileNotFoundError):
+    """No DuckDB file at the path (also a FileNotFoundError, as before)."""
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
 def schema_name(layer: str, env: Mapping[str, str] | None = None) -> str:
     """Schema (BigQuery dataset) of a layer, honouring NBA_SCHEMA_* vars."""
     environ = os.environ if env is None else env
@@ -98,18 +113,24 @@ class DuckDBWarehouse:
             import duckdb
 
             if self.read_only and not Path(self.path).exists():
-                raise FileNotFoundError(f"no DuckDB warehouse at {self.path}")
-            if not self.read_only:
-                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                raise WarehouseNotFound(f"no DuckDB warehouse at {self.path}")
+            if Path(self.path).is_dir():
+                raise WarehouseUnavailable(f"{self.path} is a directory, not a DuckDB file")
             try:
-                self._con = duckdb.connect(self.path, read_only=self.read_only)
-            except duckdb.ConnectionException as exc:
-                # This process already holds the file read-write (e.g. dbt ran
-                # in-process); DuckDB then refuses a read-only open. Reuse the
-                # process's database instead: it is the same single writer.
-                if not (self.read_only and "different configuration" in str(exc)):
-                    raise
-                self._con = duckdb.connect(self.path)
+                if not self.read_only:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    self._con = duckdb.connect(self.path, read_only=self.read_only)
+                except duckdb.ConnectionException as exc:
+                    # This process already holds the file read-write (e.g. dbt
+                    # ran in-process); DuckDB then refuses a read-only open.
+                    # Reuse the process's database instead: the same writer.
+                    if not (self.read_only and "different configuration" in str(exc)):
+                        raise
+                    self._con = duckdb.connect(self.path)
+            except (duckdb.Error, OSError) as exc:
+                raise WarehouseUnavailable(
+                    f"cannot open the DuckDB warehouse {self.path}: {_first_line(exc)}") from exc
         return self._con
 
     def table(self, layer: str, name: str) -> str:
@@ -211,18 +232,27 @@ class BigQueryWarehouse:
 
     def _client(self) -> Any:
         if self.client is None:
-            from google.cloud import bigquery
+            from google.auth.exceptions import DefaultCredentialsError
 
-            if self.api_endpoint:
-                from google.api_core.client_options import ClientOptions
-                from google.auth.credentials import AnonymousCredentials
-
-                self.client = bigquery.Client(
-                    project=self.project, credentials=AnonymousCredentials(),
-                    client_options=ClientOptions(api_endpoint=self.api_endpoint))
-            else:
-                self.client = bigquery.Client(project=self.project)
+            try:
+                self.client = self._new_client()
+            except DefaultCredentialsError as exc:
+                raise WarehouseUnavailable(
+                    f"BigQuery project {self.project}: no Google credentials"
+                    f" ({_first_line(exc)})") from exc
         return self.client
+
+    def _new_client(self) -> Any:
+        from google.cloud import bigquery
+
+        if self.api_endpoint:
+            from google.api_core.client_options import ClientOptions
+            from google.auth.credentials import AnonymousCredentials
+
+            return bigquery.Client(
+                project=self.project, credentials=AnonymousCredentials(),
+                client_options=ClientOptions(api_endpoint=self.api_endpoint))
+        return bigquery.Client(project=self.project)
 
     def table(self, layer: str, name: str) -> str:
         schema = _check_ident(schema_name(layer, self.env))
@@ -302,11 +332,25 @@ def retry_on_lock(
 
 def open_warehouse(db: str | None = None, *, read_only: bool = True) -> DuckDBWarehouse | BigQueryWarehouse:
     """The configured warehouse: BigQuery when NBA_WAREHOUSE=bigquery (project
-    NBA_BQ_PROJECT; NBA_BQ_API_ENDPOINT only for an emulator), else DuckDB."""
-    if os.environ.get("NBA_WAREHOUSE", "duckdb").lower() == "bigquery":
-        return BigQueryWarehouse(project=os.environ["NBA_BQ_PROJECT"],
+    NBA_BQ_PROJECT; NBA_BQ_API_ENDPOINT only for an emulator), else DuckDB.
+
+    Raises :class:`WarehouseUnavailable` (one line) when it cannot be reached:
+    a reader's DuckDB file missing now; unreadable, not DuckDB or locked at the
+    first statement (the connection is opened lazily)."""
+    kind = os.environ.get("NBA_WAREHOUSE", "duckdb").strip().lower() or "duckdb"
+    if kind == "bigquery":
+        project = os.environ.get("NBA_BQ_PROJECT", "").strip()
+        if not project:
+            raise WarehouseUnavailable(
+                "NBA_WAREHOUSE=bigquery but NBA_BQ_PROJECT is not set: give the Google Cloud project")
+        return BigQueryWarehouse(project=project,
                                  api_endpoint=os.environ.get("NBA_BQ_API_ENDPOINT") or None)
-    return DuckDBWarehouse(duckdb_path(db), read_only=read_only)
+    if kind != "duckdb":
+        raise WarehouseUnavailable(f"NBA_WAREHOUSE={kind!r}: use duckdb (default) or bigquery")
+    path = duckdb_path(db)
+    if read_only and not Path(path).exists():
+        raise WarehouseNotFound(f"no DuckDB warehouse at {path}")
+    return DuckDBWarehouse(path, read_only=read_only)
 
 
 # ---------------------------------------------------------------------------

@@ -1,0 +1,72 @@
+"""Running dbt from a command, one way for all of them.
+
+Through dbt's programmatic runner, with the project and profiles of this
+checkout, the warehouse the command was given (``--db`` reaches dbt as
+``NBA_DUCKDB_PATH``, which profiles.yml reads) and the same ``--vars``
+overrides the Python side applies (python_hooks.contract).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+from python_hooks import contract
+
+log = logging.getLogger("nba_fs.dbt")
+
+
+@contextlib.contextmanager
+def duckdb_env(db: str | None) -> Iterator[None]:
+    """``NBA_DUCKDB_PATH=db`` for the duration (dbt reads it via profiles.yml)."""
+    if not db or os.environ.get("NBA_WAREHOUSE", "duckdb").lower() == "bigquery":
+        yield
+        return
+    before = os.environ.get("NBA_DUCKDB_PATH")
+    os.environ["NBA_DUCKDB_PATH"] = str(Path(db).resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("NBA_DUCKDB_PATH", None)
+        else:
+            os.environ["NBA_DUCKDB_PATH"] = before
+
+
+def common_args(target: str | None = None, project_dir: Path | str | None = None,
+                quiet: bool = True, silent: bool = False) -> list[str]:
+    """``quiet``: dbt prints errors only; ``silent``: nothing (the command
+    reads dbt's result files instead)."""
+    args = [
+        "--project-dir", str(project_dir or contract.PROJECT_ROOT),
+        "--profiles-dir", os.environ.get("DBT_PROFILES_DIR", str(contract.PROJECT_ROOT)),
+    ]
+    if silent:
+        args += ["--log-level", "none"]
+    elif quiet:
+        args.append("--quiet")
+    return args + (["--target", target] if target else [])
+
+
+def vars_args(overrides: Mapping[str, Any] | None, extra: Mapping[str, Any] | None = None) -> list[str]:
+    """``--vars`` with the user's overrides and the command's own vars (which win)."""
+    merged = {**dict(overrides or {}), **dict(extra or {})}
+    return ["--vars", json.dumps(merged, default=str)] if merged else []
+
+
+def invoke(command: Sequence[str], *, db: str | None = None, target: str | None = None,
+           project_dir: Path | str | None = None, overrides: Mapping[str, Any] | None = None,
+           extra_vars: Mapping[str, Any] | None = None,
+           callbacks: Sequence[Callable[[Any], None]] = (), silent: bool = False) -> Any:
+    """Invoke ``dbt <command...>``; returns dbt's result object."""
+    from dbt.cli.main import dbtRunner
+
+    args = [*command, *vars_args(overrides, extra_vars),
+            *common_args(target, project_dir, silent=silent)]
+    log.debug("dbt %s", " ".join(args))
+    with duckdb_env(db):
+        return dbtRunner(callbacks=list(callbacks)).invoke(args)
