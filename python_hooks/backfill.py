@@ -8,7 +8,11 @@ resume and re-runs safe.
 
 Progress is a small JSON file per backfill (warehouse/backfill_state/), written
 atomically after each finished chunk: a run killed mid-chunk resumes at that
-chunk, never redoing finished ones.
+chunk, never redoing finished ones. A backfill is identified by its dates, its
+selection, the dbt target and the warehouse's identity (a random id stored in
+the warehouse, ``warehouse.warehouse_identity``): the same dates on another
+target, another file or a rebuilt warehouse start afresh, and the records of
+a warehouse that was rebuilt are marked ``superseded``.
 """
 
 from __future__ import annotations
@@ -17,19 +21,25 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
-from zoneinfo import ZoneInfo
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from python_hooks import contract
-from python_hooks.warehouse import Warehouse, duckdb_path, open_warehouse
+from python_hooks import clock, contract, dbt_invoke, options
+from python_hooks.warehouse import (
+    Warehouse,
+    describe,
+    duckdb_path,
+    open_warehouse,
+    warehouse_identity,
+)
 
+log = logging.getLogger("nba_fs.backfill")
 PROJECT_ROOT = contract.PROJECT_ROOT
-EASTERN = ZoneInfo("America/New_York")
 DEFAULT_SELECT = "tag:phase4 tag:phase5"
 # Each dbt invocation pays a fixed cost (start, parse, full-history inputs):
 # the 2021-11-02..2021-12-31 window (58 game dates, default sample) took
@@ -49,11 +59,6 @@ EXIT_PREFLIGHT = 3
 # ---------------------------------------------------------------------------
 # Pure helpers (tested directly)
 # ---------------------------------------------------------------------------
-
-
-def eastern_today(now: dt.datetime | None = None) -> dt.date:
-    moment = now or dt.datetime.now(dt.timezone.utc)
-    return moment.astimezone(EASTERN).date()
 
 
 def clamp_end_date(end: dt.date, today: dt.date) -> tuple[dt.date, str | None]:
@@ -86,23 +91,17 @@ def chunk_dates(
 
 
 def dbt_args(
-    command: str, chunk: Sequence[dt.date], select: str, target: str | None
+    command: str, chunk: Sequence[dt.date], select: str, target: str | None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> list[str]:
-    args = [
-        command,
-        "--select",
-        *select.split(),
-        "--vars",
-        json.dumps({"start_date": chunk[0].isoformat(), "end_date": chunk[-1].isoformat()}),
-        "--project-dir",
-        str(PROJECT_ROOT),
-        "--profiles-dir",
-        os.environ.get("DBT_PROFILES_DIR", str(PROJECT_ROOT)),
-        "--quiet",
+    """dbt arguments of one chunk: the user's --vars overrides plus the
+    chunk's date window (which wins)."""
+    window = {"start_date": chunk[0].isoformat(), "end_date": chunk[-1].isoformat()}
+    return [
+        command, "--select", *select.split(),
+        *dbt_invoke.vars_args(overrides, window),
+        *dbt_invoke.common_args(target, PROJECT_ROOT),
     ]
-    if target:
-        args += ["--target", target]
-    return args
 
 
 def format_duration(seconds: float) -> str:
@@ -136,6 +135,9 @@ class BackfillState:
     path: Path
     dates: list[str]
     select: str
+    target: str = ""
+    warehouse: str = ""
+    warehouse_id: str = ""
     done: list[str] = field(default_factory=list)
     rows_by_date: dict[str, int] = field(default_factory=dict)
     started_at: str = ""
@@ -143,34 +145,42 @@ class BackfillState:
     status: str = "running"
 
     @staticmethod
-    def key(dates: Sequence[dt.date], select: str) -> str:
+    def key(dates: Sequence[dt.date], select: str, target: str = "", warehouse_id: str = "") -> str:
         digest = hashlib.sha1(
-            (",".join(d.isoformat() for d in dates) + "|" + select).encode()
+            "|".join([",".join(d.isoformat() for d in dates), select, target, warehouse_id]).encode()
         ).hexdigest()[:10]
         return f"backfill_{min(dates)}_{max(dates)}_{digest}"
 
     @classmethod
     def load_or_new(
-        cls, state_dir: Path, dates: Sequence[dt.date], select: str, resume: bool
+        cls, state_dir: Path, dates: Sequence[dt.date], select: str, resume: bool,
+        target: str = "", warehouse: str = "", warehouse_id: str = "",
     ) -> "BackfillState":
-        path = state_dir / f"{cls.key(dates, select)}.json"
+        path = state_dir / f"{cls.key(dates, select, target, warehouse_id)}.json"
         if resume and path.exists():
             data = json.loads(path.read_text())
-            return cls(path=path, **data)
-        now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            if (data.get("target", ""), data.get("warehouse_id", "")) == (target, warehouse_id):
+                return cls(path=path, **data)
+        now = clock.utc_now().isoformat(timespec="seconds")
         return cls(
             path=path,
             dates=[d.isoformat() for d in sorted(dates)],
             select=select,
+            target=target,
+            warehouse=warehouse,
+            warehouse_id=warehouse_id,
             started_at=now,
         )
 
     def save(self) -> None:
-        self.updated_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        self.updated_at = clock.utc_now().isoformat(timespec="seconds")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         payload = {
             "dates": self.dates,
             "select": self.select,
+            "target": self.target,
+            "warehouse": self.warehouse,
+            "warehouse_id": self.warehouse_id,
             "done": self.done,
             "rows_by_date": self.rows_by_date,
             "started_at": self.started_at,
@@ -308,13 +318,16 @@ def gaps_resolved_since(wh: Warehouse, since: str, dates: Sequence[dt.date]) -> 
 # ---------------------------------------------------------------------------
 
 
-def invoke_dbt(args: list[str]) -> bool:
-    """Run dbt through its programmatic runner; True when every node passed."""
+def invoke_dbt(args: list[str], db: str | None = None) -> bool:
+    """Run dbt through its programmatic runner on warehouse ``db`` (--db reaches
+    dbt as NBA_DUCKDB_PATH); True when every node passed."""
     from dbt.cli.main import dbtRunner
 
-    result = dbtRunner().invoke(args)
+    log.debug("dbt %s", " ".join(args))
+    with dbt_invoke.duckdb_env(db):
+        result = dbtRunner().invoke(args)
     if result.exception is not None:
-        print(f"dbt raised: {result.exception}", file=sys.stderr)
+        log.error("dbt raised: %s", result.exception)
     return bool(result.success)
 
 
@@ -325,35 +338,43 @@ def run_backfill(
     chunk_days: int,
     command: str,
     target: str | None,
-    dbt: Callable[[list[str]], bool] = invoke_dbt,
+    dbt: Callable[[list[str]], bool] | None = None,
     out: Any = sys.stderr,
+    overrides: Mapping[str, Any] | None = None,
 ) -> bool:
+    """Each pending chunk through dbt; a tqdm bar shows dates done, rows
+    written and time left (this run's pace: dates an earlier, resumed run
+    finished cost nothing now)."""
+    from tqdm import tqdm
+
+    run_dbt = dbt or (lambda args: invoke_dbt(args, db))
     pending = state.pending()
     total = len(state.dates)
     started = time.monotonic()
-    rows_total = sum(state.rows_by_date.values())
-    print(progress_line(len(state.done), total, rows_total, 0.0, 0), file=out)
     done_this_run = 0
-    for chunk in chunk_dates(pending, chunk_days):
-        if not dbt(dbt_args(command, chunk, state.select, target)):
-            state.status = "failed"
+    with tqdm(total=total, initial=len(state.done), unit="date", file=out, dynamic_ncols=True,
+              desc="backfill", mininterval=0) as bar:
+        bar.set_postfix_str(f"{sum(state.rows_by_date.values()):,} rows")
+        for chunk in chunk_dates(pending, chunk_days):
+            if not run_dbt(dbt_args(command, chunk, state.select, target, overrides)):
+                state.status = "failed"
+                state.save()
+                bar.write(
+                    f"chunk {chunk[0]}..{chunk[-1]} failed; fix and re-run the same command"
+                    " to resume from this chunk",
+                    file=out,
+                )
+                return False
+            with open_warehouse(db, read_only=True) as wh:
+                counts = rows_per_date(wh, chunk)
+            state.rows_by_date.update(counts)
+            state.done.extend(d.isoformat() for d in chunk)
             state.save()
-            print(
-                f"chunk {chunk[0]}..{chunk[-1]} failed; fix and re-run the same command"
-                " to resume from this chunk",
-                file=out,
-            )
-            return False
-        with open_warehouse(db, read_only=True) as wh:
-            counts = rows_per_date(wh, chunk)
-        state.rows_by_date.update(counts)
-        state.done.extend(d.isoformat() for d in chunk)
-        state.save()
-        done_this_run += len(chunk)
-        rows_total = sum(state.rows_by_date.values())
-        elapsed = time.monotonic() - started
-        print(progress_line(len(state.done), total, rows_total, elapsed, done_this_run),
-              file=out, flush=True)
+            done_this_run += len(chunk)
+            bar.set_postfix_str(f"{sum(state.rows_by_date.values()):,} rows")
+            bar.update(len(chunk))
+            log.debug(progress_line(len(state.done), total, sum(state.rows_by_date.values()),
+                                    time.monotonic() - started, done_this_run))
     state.status = "done"
     state.save()
     return True
@@ -364,21 +385,11 @@ def run_backfill(
 # ---------------------------------------------------------------------------
 
 
-def _parse_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
-
-
-def _parse_dates(text: str) -> list[dt.date]:
-    return [_parse_date(part.strip()) for part in text.split(",") if part.strip()]
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--start-date", type=_parse_date, help="first date (default: 7 days ago)")
-    parser.add_argument("--end-date", type=_parse_date, help="last date (default: yesterday, ET)")
-    parser.add_argument("--dates", type=_parse_dates, help="comma-separated list of dates")
+    options.add_date_option(parser, "--start-date", help="first date (default: 7 days before the end)")
+    options.add_date_option(parser, "--end-date", help="last date (default: yesterday)")
+    parser.add_argument("--dates", type=options.parse_dates,
+                        help="comma-separated list of dates (" + options.DATE_HELP + ")")
     parser.add_argument("--dry-run", action="store_true", help="show what would run and coverage")
     parser.add_argument("--skip-preflight", action="store_true", help="skip the coverage check")
     parser.add_argument("--status", action="store_true", help="show recorded backfills and exit")
@@ -394,11 +405,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"dbt selection to rebuild (default {DEFAULT_SELECT!r})")
     parser.add_argument("--build", action="store_true",
                         help="dbt build (models + tests of the window) instead of dbt run")
-    parser.add_argument("--target", default=None, help="dbt target (default: profile default)")
-    parser.add_argument("--db", default=None, help="DuckDB file (default NBA_DUCKDB_PATH)")
+    parser.add_argument("--target", default=None,
+                        help="dbt target (default: NBA_DBT_TARGET, else the profile's dev)")
+    options.add_db_option(parser)
+    options.add_vars_option(parser)
     parser.add_argument("--state-dir", default=None,
-                        help="where progress is recorded (default warehouse/backfill_state)")
-    parser.add_argument("--today", type=_parse_date, help=argparse.SUPPRESS)
+                        help="where progress is recorded (default: backfill_state beside the DuckDB file)")
+    # the run date, for tests; NBA_RUN_DATE is the general way (python_hooks/clock.py)
+    parser.add_argument("--today", type=options.parse_date, help=argparse.SUPPRESS)
+
+
+def target_name(target: str | None) -> str:
+    """The dbt target a run uses: --target, else NBA_DBT_TARGET, else the
+    profile's default (profiles.yml: dev)."""
+    return target or os.environ.get("NBA_DBT_TARGET") or "dev"
 
 
 def _state_dir(args: argparse.Namespace, db: str) -> Path:
@@ -407,18 +427,55 @@ def _state_dir(args: argparse.Namespace, db: str) -> Path:
     return Path(db).resolve().parent / "backfill_state"
 
 
-def _print_status(state_dir: Path) -> int:
-    files = sorted(state_dir.glob("backfill_*.json")) if state_dir.exists() else []
+def _state_files(state_dir: Path) -> list[tuple[Path, dict[str, Any]]]:
+    found = []
+    for path in sorted(state_dir.glob("backfill_*.json")) if state_dir.exists() else []:
+        try:
+            found.append((path, json.loads(path.read_text())))
+        except (OSError, ValueError):
+            log.warning("unreadable backfill record %s: ignored", path)
+    return found
+
+
+def _current_identity(db: str) -> tuple[str, str | None]:
+    """(where, id) of the warehouse now; id None when it has none (yet)."""
+    try:
+        with open_warehouse(db, read_only=True) as wh:
+            return describe(wh), warehouse_identity(wh)
+    except Exception:  # noqa: BLE001 - status still lists the records
+        return str(Path(db).resolve()), None
+
+
+def _print_status(state_dir: Path, db: str, target: str) -> int:
+    files = _state_files(state_dir)
     if not files:
         print(f"no backfills recorded in {state_dir}")
         return EXIT_OK
-    print(f"{'backfill':<46} {'status':<8} {'done':>9} {'rows':>9}  updated")
-    for path in files:
-        data = json.loads(path.read_text())
-        done = f"{len(data['done'])}/{len(data['dates'])}"
-        rows = sum(data["rows_by_date"].values())
-        print(f"{path.stem:<46} {data['status']:<8} {done:>9} {rows:>9,}  {data['updated_at']}")
+    where, identity = _current_identity(db)
+    print(f"warehouse now: {where} (id {identity[:8] if identity else 'none yet'}), target {target}")
+    print(f"{'backfill':<38} {'status':<10} {'done':>9} {'rows':>9}  {'target':<8} warehouse")
+    for path, data in files:
+        done = f"{len(data.get('done', []))}/{len(data.get('dates', []))}"
+        rows = sum(data.get("rows_by_date", {}).values())
+        record_id = data.get("warehouse_id") or ""
+        this = " (this one)" if identity and record_id == identity and data.get("target") == target else ""
+        print(f"{path.stem:<38} {data.get('status', '?'):<10} {done:>9} {rows:>9,}"
+              f"  {data.get('target') or '?':<8} {data.get('warehouse') or '?'}"
+              f" id {record_id[:8] or '?'}{this}  {data.get('updated_at', '')}")
     return EXIT_OK
+
+
+def _supersede(state_dir: Path, where: str, identity: str) -> None:
+    """Records of a warehouse at the same place with another id describe a
+    warehouse that was rebuilt since: they no longer say what is done."""
+    for path, data in _state_files(state_dir):
+        if data.get("warehouse") == where and data.get("warehouse_id") not in ("", identity) \
+                and data.get("status") != "superseded":
+            data["status"] = "superseded"
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, indent=1))
+            tmp.replace(path)
+            log.info("%s: warehouse rebuilt since, marked superseded", path.stem)
 
 
 def _print_coverage_table(rows: Iterable[dict[str, Any]], out: Any) -> None:
@@ -453,16 +510,23 @@ def resolve_dates(args: argparse.Namespace, wh: Warehouse, today: dt.date) -> li
 def run(args: argparse.Namespace) -> int:
     db = duckdb_path(args.db)
     state_dir = _state_dir(args, db)
+    target = target_name(args.target)
+    overrides = getattr(args, "vars", None) or {}
     if args.status:
-        return _print_status(state_dir)
-    today = args.today or eastern_today()
+        return _print_status(state_dir, db, target)
+    today = args.today or clock.run_date()
+    if args.start_date and args.end_date and args.end_date < args.start_date:
+        print(f"nba-fs backfill: end date {args.end_date} is before start date {args.start_date}",
+              file=sys.stderr)
+        return EXIT_USAGE
     with open_warehouse(db, read_only=True) as wh:
         dates = resolve_dates(args, wh, today)
         if not dates:
             print("no scheduled game dates in the requested range: nothing to do")
             return EXIT_OK
         coverage = [] if args.skip_preflight and not args.dry_run else upstream_coverage(wh, dates)
-    short = [row for row in coverage if row["coverage"] < contract.threshold("backfill_min_upstream_coverage")]
+    minimum = contract.threshold("backfill_min_upstream_coverage", overrides)
+    short = [row for row in coverage if row["coverage"] < minimum]
 
     chunks = chunk_dates(dates, args.chunk_days)
     if args.dry_run:
@@ -471,16 +535,19 @@ def run(args: argparse.Namespace) -> int:
         _print_coverage_table(coverage, sys.stdout)
         return EXIT_OK
     if short and not args.skip_preflight:
-        minimum = contract.threshold("backfill_min_upstream_coverage")
         print(f"preflight failed: {len(short)} date(s) below {minimum:.0%} upstream coverage"
               " (run the analytics layer first, or pass --skip-preflight):", file=sys.stderr)
         _print_coverage_table(short, sys.stderr)
         return EXIT_PREFLIGHT
 
-    state = BackfillState.load_or_new(state_dir, dates, args.select, args.resume)
+    with open_warehouse(db, read_only=False) as wh:
+        where, identity = describe(wh), warehouse_identity(wh, create=True) or ""
+    _supersede(state_dir, where, identity)
+    state = BackfillState.load_or_new(state_dir, dates, args.select, args.resume,
+                                      target=target, warehouse=where, warehouse_id=identity)
     if state.done:
-        print(f"resuming {state.path.stem}: {len(state.done)}/{len(state.dates)} dates already done",
-              file=sys.stderr)
+        print(f"resuming {state.path.stem} (target {target}, warehouse {where}):"
+              f" {len(state.done)}/{len(state.dates)} dates already done", file=sys.stderr)
     if not state.pending():
         print("every date of this backfill is already done (use --no-resume to rebuild)")
         return _summary(state, db)
@@ -490,6 +557,7 @@ def run(args: argparse.Namespace) -> int:
         chunk_days=args.chunk_days,
         command="build" if args.build else "run",
         target=args.target,
+        overrides=overrides,
     )
     _summary(state, db)
     return EXIT_OK if ok else EXIT_DBT_FAILED
@@ -497,7 +565,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _summary(state: BackfillState, db: str) -> int:
     dates = [dt.date.fromisoformat(d) for d in state.done]
-    print(f"\nbackfill {state.path.stem}: {state.status}")
+    print(f"\nbackfill {state.path.stem}: {state.status}"
+          f" (target {state.target}, warehouse {state.warehouse})")
     print(f"  dates processed: {len(state.done)}/{len(state.dates)}")
     print(f"  rows written:    {sum(state.rows_by_date.values()):,}")
     if not dates:

@@ -35,14 +35,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from python_hooks import warehouse
+from python_hooks import clock, warehouse
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 EXIT_REFUSED = 3
+EXIT_UNAVAILABLE = 2  # the warehouse to publish cannot be opened
 
 
 class PublishError(RuntimeError):
     """The copy was not made; the published copy (if any) is unchanged."""
+
+
+class SourceUnavailable(PublishError, warehouse.WarehouseUnavailable):
+    """The warehouse to publish is missing, not DuckDB, unreadable or locked."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,9 @@ def default_target(source: Path) -> Path:
 
 def failed_nodes(run_results: Mapping[str, Any]) -> list[str]:
     """unique_ids of the nodes a dbt run_results.json reports failed."""
+    results = run_results.get("results") if isinstance(run_results, Mapping) else None
+    if not isinstance(results, list) or not all(isinstance(r, Mapping) for r in results):
+        raise PublishError("--run-results is not a dbt run_results.json: kept the previous copy")
     return [
         str(result.get("unique_id"))
         for result in run_results.get("results", [])
@@ -80,12 +88,13 @@ def _open_read_only(path: Path) -> Any:
 
     try:
         return duckdb.connect(str(path), read_only=True)
-    except duckdb.IOException as exc:
+    except (duckdb.Error, OSError) as exc:
         if "lock" in str(exc).lower():
-            raise PublishError(
+            raise SourceUnavailable(
                 f"{path} is being written (a build holds its lock): publish after the build"
             ) from exc
-        raise
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise SourceUnavailable(f"cannot open {path} as a DuckDB warehouse: {first}") from exc
 
 
 def _copy_synced(source: Path, destination: Path) -> None:
@@ -97,9 +106,9 @@ def _copy_synced(source: Path, destination: Path) -> None:
 
 def publish(source: Path, target: Path, *, now: dt.datetime | None = None) -> Published:
     """Atomically replace ``target`` with a consistent copy of ``source``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or clock.utc_now()
     if not source.exists():
-        raise PublishError(f"no DuckDB warehouse at {source}")
+        raise SourceUnavailable(f"no DuckDB warehouse at {source}")
     if source.resolve() == target.resolve():
         raise PublishError("the published copy must be another file than the warehouse")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -168,8 +177,11 @@ def run(args: argparse.Namespace) -> int:
                     f"the build failed ({len(failed)} nodes, e.g. {failed[0]}): kept the previous copy"
                 )
         result = publish(source, target)
-    except (PublishError, OSError, json.JSONDecodeError) as exc:
-        print(f"publish: {exc}", file=sys.stderr)
+    except SourceUnavailable as exc:
+        print(f"nba-fs publish: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    except (PublishError, OSError, ValueError) as exc:
+        print(f"nba-fs publish: {exc}", file=sys.stderr)
         return EXIT_REFUSED
     print(
         f"published {result.source} -> {result.target} ({result.size_bytes / 1e6:.1f} MB,"

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from python_hooks import contract, warehouse
+from python_hooks import clock, contract, options, warehouse
 
 Row = dict[str, Any]
 
@@ -146,13 +146,12 @@ def dedupe_alerts(records: Sequence[Row]) -> list[Row]:
     return [{**row, "records": counts[identity]} for identity, row in latest.items()]
 
 
-def evaluated_alerts(wh: Any, start: dt.date, end: dt.date) -> list[Row]:
+def evaluated_alerts(wh: Any, start: dt.date, end: dt.date,
+                     overrides: Mapping[str, Any] | None = None) -> list[Row]:
     """Alerts the monitoring models raise for the range now (nothing sent)."""
-    from python_hooks import alerts
+    from python_hooks.alerting.sources import evaluate
 
-    raised, _ = alerts.evaluate(
-        wh, start=start, end=end, now=dt.datetime.now(dt.timezone.utc), check_freshness=False
-    )
+    raised, _ = evaluate(wh, start=start, end=end, overrides=overrides)
     return [
         {
             "severity": a.severity.name,
@@ -173,6 +172,7 @@ def load(
     *,
     audit_file: Path | None,
     evaluate_alerts: bool = False,
+    overrides: Mapping[str, Any] | None = None,
 ) -> ReportData:
     data = ReportData(start=start, end=end)
     params = {"start": start, "end": end}
@@ -186,7 +186,7 @@ def load(
     else:
         data.notes.append("ml_feature_store_v2 does not exist: no defaults heatmap")
     if evaluate_alerts:
-        data.alerts = evaluated_alerts(wh, start, end)
+        data.alerts = evaluated_alerts(wh, start, end, overrides)
         data.alerts_source = "evaluated from the monitoring models now (not sent)"
     elif audit_file is not None and audit_file.exists():
         data.alerts = dedupe_alerts(read_audit_alerts(audit_file, start, end))
@@ -558,13 +558,14 @@ def render_html(
     )
 
 
-def write_report(data: ReportData, out: Path, *, generated_at: dt.datetime | None = None) -> Path:
+def write_report(data: ReportData, out: Path, *, generated_at: dt.datetime | None = None,
+                 overrides: Mapping[str, Any] | None = None) -> Path:
     from plotly.offline import get_plotlyjs
 
-    sections = build_sections(data, contract.project_vars(), contract.feature_names())
+    sections = build_sections(data, contract.project_vars(overrides), contract.feature_names())
     page = render_html(
         data, sections,
-        generated_at=generated_at or dt.datetime.now(dt.timezone.utc),
+        generated_at=generated_at or clock.utc_now(),
         plotly_js=get_plotlyjs(),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -580,9 +581,12 @@ def write_report(data: ReportData, out: Path, *, generated_at: dt.datetime | Non
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="DuckDB file (default NBA_DUCKDB_PATH or warehouse/nba.duckdb)")
-    parser.add_argument("--start-date", help=f"first game date (default: {DEFAULT_DAYS} days before the end)")
-    parser.add_argument("--end-date", help="last game date (default: the latest date with feature rows)")
+    options.add_db_option(parser)
+    options.add_vars_option(parser)
+    options.add_date_option(parser, "--start-date",
+                            help=f"first game date (default: {DEFAULT_DAYS} days before the end)")
+    options.add_date_option(parser, "--end-date",
+                            help="last game date (default: the latest date with feature rows)")
     parser.add_argument("--out", default="warehouse/quality_report.html", help="HTML file to write")
     parser.add_argument(
         "--audit-file", default=DEFAULT_AUDIT_FILE, help="alerts audit file (JSON lines) of nba-fs alerts"
@@ -594,33 +598,36 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def resolve_range(
-    start: str | None, end: str | None, latest: dt.date | None, days: int = DEFAULT_DAYS
+    start: str | dt.date | None, end: str | dt.date | None, latest: dt.date | None,
+    days: int = DEFAULT_DAYS,
 ) -> tuple[dt.date, dt.date]:
-    """Explicit dates win; else the `days` days ending at the latest game date."""
-    end_date = dt.date.fromisoformat(end) if end else latest
+    """Explicit dates win (the one date grammar); else the `days` days ending
+    at the latest game date."""
+    def as_date(value: str | dt.date) -> dt.date:
+        return value if isinstance(value, dt.date) else clock.resolve_date(value)
+
+    end_date = as_date(end) if end else latest
     if end_date is None:
         raise ValueError("no --end-date and no daily_quality_counts rows to default it from")
-    start_date = dt.date.fromisoformat(start) if start else end_date - dt.timedelta(days=days - 1)
+    start_date = as_date(start) if start else end_date - dt.timedelta(days=days - 1)
     if start_date > end_date:
         raise ValueError(f"start date {start_date} is after end date {end_date}")
     return start_date, end_date
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        wh = warehouse.open_warehouse(args.db, read_only=True)
-    except FileNotFoundError as exc:
-        print(f"report: {exc}", file=sys.stderr)
-        return 2
+    # A warehouse that cannot be opened (WarehouseUnavailable) is reported by cli.main.
+    wh = warehouse.open_warehouse(args.db, read_only=True)
     try:
         start, end = resolve_range(args.start_date, args.end_date, latest_date(wh))
-        data = load(wh, start, end, audit_file=Path(args.audit_file), evaluate_alerts=args.evaluate_alerts)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"report: {exc}", file=sys.stderr)
+        data = load(wh, start, end, audit_file=Path(args.audit_file),
+                    evaluate_alerts=args.evaluate_alerts, overrides=args.vars)
+    except ValueError as exc:
+        print(f"nba-fs report: {exc}", file=sys.stderr)
         return 2
     finally:
         wh.close()
-    out = write_report(data, Path(args.out))
+    out = write_report(data, Path(args.out), overrides=args.vars)
     print(
         f"wrote {out} ({out.stat().st_size / 1e6:.1f} MB): {start} .. {end},"
         f" {len(data.daily)} game dates, {len(data.alerts)} alerts"

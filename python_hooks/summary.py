@@ -7,9 +7,12 @@ summary).
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Any
 
-from python_hooks import warehouse
+from python_hooks import options, warehouse
+
+EXIT_UNAVAILABLE = 2
 
 SUGGESTIONS = [
     ("readiness per date", "select game_date, total_records, pct_ready, pct_ready_if_vegas_required"
@@ -93,7 +96,7 @@ def render(wh: warehouse.DuckDBWarehouse, path: str) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="DuckDB file (default NBA_DUCKDB_PATH or warehouse/nba.duckdb)")
+    options.add_db_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -104,7 +107,9 @@ def run(args: argparse.Namespace) -> int:
             print(render(wh, path))
         finally:
             wh.close()
-    except FileNotFoundError:
-        print(f"no warehouse at {path}: run `nba-fs generate --db {path}` then `dbt build`")
-        return 1
+    except warehouse.WarehouseNotFound:
+        print(f"nba-fs summary: no warehouse at {path}: run `nba-fs generate --db {path}`"
+              " then `dbt build`", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    # any other WarehouseUnavailable (not DuckDB, unreadable, locked): cli.main
     return 0

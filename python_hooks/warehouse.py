@@ -477,3 +477,50 @@ def count_rows(wh: Warehouse, layer: str, name: str) -> int | None:
     if not wh.table_exists(layer, name):
         return None
     return int(wh.query(f"select count(*) as n from {wh.table(layer, name)}")[0]["n"])
+
+
+# ---------------------------------------------------------------------------
+# Identity: which warehouse this is (state kept outside it is keyed on it).
+# ---------------------------------------------------------------------------
+
+IDENTITY_TABLE = "warehouse_identity"
+IDENTITY_DDL = """
+create table if not exists {table} (
+    warehouse_id varchar,
+    created_at timestamp
+)
+"""
+
+
+def warehouse_identity(wh: Any, *, create: bool = False) -> str | None:
+    """A random id stored in the warehouse itself (``<ops>.warehouse_identity``).
+
+    It survives every dbt run and full refresh (it is not a dbt model) and is
+    gone when the warehouse is rebuilt from scratch (a new DuckDB file, a
+    recreated dataset), so state kept outside the warehouse (backfill
+    progress) can tell "this warehouse" from "a rebuilt one". ``create``
+    writes one when absent (needs a writable warehouse)."""
+    if wh.table_exists("ops", IDENTITY_TABLE):
+        rows = wh.query(
+            f"select warehouse_id from {wh.table('ops', IDENTITY_TABLE)}"
+            " order by created_at, warehouse_id limit 1")
+        if rows:
+            return str(rows[0]["warehouse_id"])
+    if not create:
+        return None
+    import uuid
+
+    from python_hooks import clock
+
+    ensure_table(wh, "ops", IDENTITY_TABLE, IDENTITY_DDL)
+    identity = uuid.uuid4().hex
+    wh.insert_rows("ops", IDENTITY_TABLE, [
+        {"warehouse_id": identity, "created_at": clock.utc_now().replace(tzinfo=None)}])
+    return identity
+
+
+def describe(wh: Any) -> str:
+    """Where a warehouse is, for messages: the DuckDB file or the BigQuery project."""
+    if getattr(wh, "dialect", "") == "bigquery":
+        return f"bigquery:{wh.project}"
+    return str(Path(wh.path).resolve())
