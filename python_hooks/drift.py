@@ -2,14 +2,26 @@
 
 The deployable units are the dbt phases (tags phase2 .. phase5). After each
 successful production build, `nba-fs drift record` stores, per model that
-built, the checksum of its compiled code, the git commit, the time and the
-target in `nba_ops.dbt_deployments`. `nba-fs drift` compiles the current
-project the same way and reports, per phase, the models whose code changed
-since their last deployment (stale) and the models never deployed.
+built, its code checksum, the git commit, the time and the target in
+`nba_ops.dbt_deployments`. It reads what that build deployed - the models
+its run_results.json reports successful, with the checksums of the manifest
+written by the same invocation - and refuses anything but a `dbt run` or
+`dbt build` (a `dbt docs generate` or `compile` deploys nothing). `nba-fs
+drift` parses the current project and reports, per phase, the models whose
+code changed since their last deployment (stale) and those never deployed.
 
-Compiled code depends on the date-window vars (literal dates), so both sides
-compile with the same canonical window; a checksum then changes only when a
-model's SQL, a macro it uses, or its config changes.
+A model's code checksum covers what dbt's own `state:modified` compares: its
+SQL as written, the SQL of every macro it calls (transitively) and its
+config. It does not depend on vars or on the moment of compilation (compiled
+SQL holds literal window dates and differs between full and incremental
+runs), so a deployment and the current project compare like for like. A var
+value is not code: after changing one, rebuild with `dbt build --vars` as
+usual.
+
+`--fix` rebuilds the stale and never-deployed models and their children over
+their history (the schedule's first game date to the run date's window end,
+or `--fix-start-date` / `--fix-end-date`), not only the daily window, then
+records that run.
 """
 
 from __future__ import annotations
@@ -18,6 +30,7 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -26,12 +39,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from python_hooks import contract
+from python_hooks import clock, contract, dbt_invoke, options
 from python_hooks.warehouse import Warehouse, duckdb_path, ensure_table, open_warehouse
 
+log = logging.getLogger("nba_fs.drift")
 PROJECT_ROOT = contract.PROJECT_ROOT
 PHASES = ("phase2", "phase3", "phase4", "phase5")
-CANONICAL_VARS = {"start_date": "1970-01-01", "end_date": "1970-01-01"}
+DEPLOYING_COMMANDS = ("run", "build")
 DEPLOYMENTS_TABLE = "dbt_deployments"
 DEPLOYMENTS_DDL = """
 create table if not exists {table} (
@@ -88,17 +102,39 @@ def code_checksum(compiled_code: str) -> str:
     return hashlib.sha256(normalised.encode()).hexdigest()
 
 
+def _macro_closure(manifest: Mapping[str, Any], roots: Sequence[str]) -> list[str]:
+    macros = manifest.get("macros", {})
+    seen: set[str] = set()
+    stack = list(roots)
+    while stack:
+        name = stack.pop()
+        if name in seen or name not in macros:
+            continue
+        seen.add(name)
+        stack.extend(macros[name].get("depends_on", {}).get("macros", []))
+    return sorted(seen)
+
+
+def model_fingerprint(manifest: Mapping[str, Any], node: Mapping[str, Any]) -> str:
+    """Checksum of a model's SQL, the macros it calls (transitively) and its config."""
+    macros = manifest.get("macros", {})
+    parts = [code_checksum(node.get("raw_code") or "")]
+    for name in _macro_closure(manifest, node.get("depends_on", {}).get("macros", [])):
+        parts.append(f"{name}={code_checksum(macros[name].get('macro_sql') or '')}")
+    parts.append(json.dumps(node.get("config", {}), sort_keys=True, default=str))
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
 def models_from_manifest(manifest: Mapping[str, Any]) -> dict[str, ModelCode]:
     models: dict[str, ModelCode] = {}
     for unique_id, node in manifest["nodes"].items():
         if node["resource_type"] != "model" or node.get("package_name") != "nba_feature_store":
             continue
-        code = node.get("compiled_code") or node.get("raw_code") or ""
         models[unique_id] = ModelCode(
             unique_id=unique_id,
             name=node["name"],
             phase=phase_of(node.get("tags", [])),
-            checksum=code_checksum(code),
+            checksum=model_fingerprint(manifest, node),
         )
     return models
 
@@ -155,34 +191,29 @@ def use_colour(stream: Any) -> bool:
 # ---------------------------------------------------------------------------
 
 
-def _dbt(args: list[str]) -> Any:
-    from dbt.cli.main import dbtRunner
-
-    return dbtRunner().invoke(args)
+class DriftError(RuntimeError):
+    """A drift step that cannot go on (one line for the operator)."""
 
 
-def _common_args(target: str | None, project_dir: Path) -> list[str]:
-    args = [
-        "--project-dir", str(project_dir),
-        "--profiles-dir", os.environ.get("DBT_PROFILES_DIR", str(PROJECT_ROOT)),
-        "--quiet",
-    ]
-    return args + (["--target", target] if target else [])
+def parse_current(target: str | None, project_dir: Path = PROJECT_ROOT, *, db: str | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> dict[str, ModelCode]:
+    """Parse the project (no warehouse access); return its models' checksums."""
+    from tqdm import tqdm
 
-
-def compile_current(target: str | None, project_dir: Path = PROJECT_ROOT) -> dict[str, ModelCode]:
-    """Compile every model with the canonical window; return its code checksums."""
-    with tempfile.TemporaryDirectory(prefix="nba_drift_") as target_path:
-        result = _dbt([
-            "compile", "--select", "resource_type:model",
-            "--vars", json.dumps(CANONICAL_VARS),
-            "--target-path", target_path,
-            *_common_args(target, project_dir),
-        ])
-        if not result.success:
-            raise RuntimeError(f"dbt compile failed: {result.exception}")
-        manifest = json.loads((Path(target_path) / "manifest.json").read_text())
+    with tempfile.TemporaryDirectory(prefix="nba_drift_") as target_path, \
+            tqdm(total=1, desc=f"parsing {project_dir.name}", unit="project", file=sys.stderr,
+                 leave=False) as bar:
+        result = dbt_invoke.invoke(["parse", "--target-path", target_path], db=db, target=target,
+                                   project_dir=project_dir, overrides=overrides)
+        bar.update(1)
+        manifest_path = Path(target_path) / "manifest.json"
+        if not result.success or not manifest_path.exists():
+            raise DriftError(f"dbt parse failed: {result.exception}")
+        manifest = json.loads(manifest_path.read_text())
     return models_from_manifest(manifest)
+
+
+compile_current = parse_current  # the earlier name
 
 
 def git_commit(project_dir: Path = PROJECT_ROOT) -> str:
@@ -210,16 +241,46 @@ def latest_deployments(wh: Warehouse, target: str) -> dict[str, str]:
 
 def succeeded_models(run_results: Mapping[str, Any]) -> set[str]:
     return {
-        result["unique_id"]
+        str(result.get("unique_id"))
         for result in run_results.get("results", [])
-        if result["unique_id"].startswith("model.") and result["status"] == "success"
+        if isinstance(result, Mapping) and str(result.get("unique_id", "")).startswith("model.")
+        and result.get("status") == "success"
     }
+
+
+def deployed_by(run_results_path: Path) -> tuple[dict[str, ModelCode], set[str], str]:
+    """What a finished dbt invocation deployed: (models of its own manifest,
+    the models it built successfully, its invocation id). DriftError when
+    the file is not the result of a `dbt run` / `dbt build`, or when the
+    manifest beside it belongs to another invocation."""
+    if not run_results_path.exists():
+        raise DriftError(f"no run results at {run_results_path}: run a build first")
+    try:
+        results = json.loads(run_results_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DriftError(f"{run_results_path} is not readable JSON ({exc})") from None
+    if not isinstance(results, dict) or not isinstance(results.get("results"), list):
+        raise DriftError(f"{run_results_path} is not a dbt run_results.json")
+    which = (results.get("args") or {}).get("which")
+    if which not in DEPLOYING_COMMANDS:
+        raise DriftError(f"{run_results_path} is the result of `dbt {which or '?'}`, which deploys"
+                         " nothing: record a `dbt run` or `dbt build`")
+    invocation = str((results.get("metadata") or {}).get("invocation_id", ""))
+    manifest_path = run_results_path.with_name("manifest.json")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise DriftError(f"no readable manifest.json beside {run_results_path}") from None
+    if str((manifest.get("metadata") or {}).get("invocation_id", "")) != invocation:
+        raise DriftError(f"{manifest_path} was written by another dbt invocation than"
+                         f" {run_results_path.name}: record right after the build")
+    return models_from_manifest(manifest), succeeded_models(results), invocation
 
 
 def record(
     db: str, target: str, models: Mapping[str, ModelCode], built: set[str], invocation_id: str
 ) -> int:
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    now = clock.utc_now().replace(tzinfo=None)
     commit = git_commit()
     rows = [
         {
@@ -249,42 +310,71 @@ def record(
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("action", nargs="?", choices=["check", "record"], default="check",
                         help="check (default) or record the models a build just deployed")
-    parser.add_argument("--db", default=None, help="DuckDB file (default NBA_DUCKDB_PATH)")
+    options.add_db_option(parser)
+    options.add_vars_option(parser)
     parser.add_argument("--target", default=None,
                         help="dbt target (default NBA_DBT_TARGET or the profile default)")
     parser.add_argument("--run-results", default=str(PROJECT_ROOT / "target" / "run_results.json"),
                         help="run_results.json of the build to record")
     parser.add_argument("--project-dir", default=str(PROJECT_ROOT),
                         help="dbt project to compare (default: this checkout)")
-    parser.add_argument("--verbose", "-v", action="store_true", help="list each model")
+    # --verbose (shared, python_hooks/options.py) lists each model
     parser.add_argument("--fix", action="store_true",
                         help="rebuild exactly the stale and never-deployed models and their "
-                             "children, then record them")
+                             "children over their history, then record them")
+    options.add_date_option(parser, "--fix-start-date",
+                            help="first date --fix rebuilds (default: the schedule's first game date)")
+    options.add_date_option(parser, "--fix-end-date",
+                            help="last date --fix rebuilds (default: the run date's window end)")
 
 
 def _target_name(target: str | None) -> str:
     return target or os.environ.get("NBA_DBT_TARGET", "dev")
 
 
+def fix_window(db: str, start: dt.date | None, end: dt.date | None,
+               overrides: Mapping[str, Any] | None = None) -> tuple[dt.date, dt.date]:
+    """The dates --fix rebuilds: the whole history unless stated."""
+    if start is None:
+        try:
+            with open_warehouse(db, read_only=True) as wh:
+                rows = wh.query(f"select min(game_date) as first from"
+                                f" {wh.table('staging', 'stg_nba_raw__schedule')}")
+            start = rows[0]["first"] if rows and rows[0]["first"] else None
+        except Exception:  # noqa: BLE001 - no schedule yet: the history floor
+            start = None
+        if start is None:
+            start = dt.date.fromisoformat(str(contract.threshold("history_floor_date", overrides)))
+    if end is None:
+        end = clock.run_date() + dt.timedelta(
+            days=int(contract.threshold("daily_lookahead_days", overrides)))
+    if end < start:
+        raise DriftError(f"--fix-end-date {end} is before --fix-start-date {start}")
+    return start, end
+
+
 def run(args: argparse.Namespace) -> int:
+    try:
+        return _run(args)
+    except DriftError as exc:
+        print(f"nba-fs drift: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
     db = duckdb_path(args.db)
     target = _target_name(args.target)
+    overrides = getattr(args, "vars", None) or {}
     project_dir = Path(args.project_dir).resolve()
-    current = compile_current(args.target, project_dir)
     if args.action == "record":
-        results_path = Path(args.run_results)
-        if not results_path.exists():
-            print(f"no run results at {results_path}: run a build first", file=sys.stderr)
-            return EXIT_ERROR
-        results = json.loads(results_path.read_text())
-        built = succeeded_models(results)
-        invocation = results.get("metadata", {}).get("invocation_id", "")
-        count = record(db, target, current, built, invocation)
+        models, built, invocation = deployed_by(Path(args.run_results))
+        count = record(db, target, models, built, invocation)
         print(f"recorded {count} deployed model(s) for target {target}")
         return EXIT_OK
 
     with open_warehouse(db, read_only=True) as wh:
         deployed = latest_deployments(wh, target)
+    current = parse_current(args.target, project_dir, db=db, overrides=overrides)
     report = compare(current, deployed)
     print(format_report(report, verbose=args.verbose, colour=use_colour(sys.stdout)))
     if not report.has_drift or not args.fix:
@@ -294,16 +384,17 @@ def run(args: argparse.Namespace) -> int:
         name for bucket in (report.stale, report.never_deployed)
         for phase_models in bucket.values() for name in phase_models
     )
+    start, end = fix_window(db, args.fix_start_date, args.fix_end_date, overrides)
+    print(f"rebuilding {len(names)} model(s) and their children for {start} .. {end}")
     with tempfile.TemporaryDirectory(prefix="nba_drift_fix_") as target_path:
-        result = _dbt([
-            "run", "--select", *[f"{name}+" for name in names],
-            "--target-path", target_path, *_common_args(args.target, project_dir),
-        ])
-        results = json.loads((Path(target_path) / "run_results.json").read_text())
-    if not result.success:
-        print("rebuild failed; drift remains", file=sys.stderr)
-        return EXIT_ERROR
-    count = record(db, target, current, succeeded_models(results),
-                   results.get("metadata", {}).get("invocation_id", ""))
+        result = dbt_invoke.invoke(
+            ["run", "--select", *[f"{name}+" for name in names], "--target-path", target_path],
+            db=db, target=args.target, project_dir=project_dir, overrides=overrides,
+            extra_vars={"start_date": start.isoformat(), "end_date": end.isoformat()})
+        if not result.success:
+            print("rebuild failed; drift remains", file=sys.stderr)
+            return EXIT_ERROR
+        models, built, invocation = deployed_by(Path(target_path) / "run_results.json")
+    count = record(db, target, models, built, invocation)
     print(f"rebuilt and recorded {count} model(s)")
     return EXIT_OK
