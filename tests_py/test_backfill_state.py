@@ -103,3 +103,14 @@ def test_db_reaches_dbt(tmp_path, fake_dbt, capsys, monkeypatch):
     make_warehouse(db)
     run(db, tmp_path / "state", capsys=capsys)
     assert seen == [str(db.resolve())]
+
+
+def test_vars_reach_dbt_with_the_chunk_window(tmp_path, fake_dbt, capsys):
+    import json
+
+    db = tmp_path / "nba.duckdb"
+    make_warehouse(db)
+    run(db, tmp_path / "state", "--vars", "{min_history_games: 5}", capsys=capsys)
+    (args,) = fake_dbt
+    passed = json.loads(args[args.index("--vars") + 1])
+    assert passed == {"min_history_games": 5, "start_date": "2021-11-02", "end_date": "2021-11-04"}
