@@ -25,6 +25,25 @@
 {% endmacro %}
 
 
+{#-
+    With NBA_RUN_DATE set: the moment of that day's daily run (var
+    daily_run_time in var run_date_timezone) as a naive UTC datetime; none
+    otherwise. python_hooks/clock.py daily_run_at is the same rule.
+-#}
+{% macro fixed_run_moment() %}
+    {%- if not (env_var('NBA_RUN_DATE', '') | trim) -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set dt = modules.datetime -%}
+    {%- set day = run_date() -%}
+    {%- set parts = (var('daily_run_time') | string).split(':') -%}
+    {%- set local = modules.pytz.timezone(var('run_date_timezone')).localize(
+        dt.datetime(day.year, day.month, day.day,
+                    parts[0] | int, parts[1] | int)) -%}
+    {{ return(local.astimezone(modules.pytz.utc).replace(tzinfo=none)) }}
+{% endmacro %}
+
+
 {% macro date_window_bounds() %}
     {%- set dt = modules.datetime -%}
     {%- set today = run_date() -%}

@@ -3,8 +3,18 @@
     tests (tests/generic/gate_*.sql).
 -#}
 
-{#- The build time as a UTC timestamp without time zone (like raw data). -#}
+{#-
+    The build time as a UTC timestamp without time zone (like raw data).
+    When the run date is fixed (NBA_RUN_DATE), it is that day's daily run
+    time (macro fixed_run_moment), so a day run again stamps and judges
+    exactly what it did then; otherwise the database's clock.
+-#}
 {% macro utc_now() %}
+    {%- set fixed = fixed_run_moment() -%}
+    {%- if fixed is not none -%}
+        {{- return("cast('" ~ fixed.strftime('%Y-%m-%d %H:%M:%S')
+            ~ "' as timestamp)") -}}
+    {%- endif -%}
     {{- return(adapter.dispatch('utc_now')()) -}}
 {% endmacro %}
 
@@ -24,7 +34,7 @@
 -#}
 {% macro monitoring_run_mode() %}
     {%- set bounds = date_window_bounds() -%}
-    {%- if bounds[1] < modules.datetime.date.today() -%}
+    {%- if bounds[1] < run_date() -%}
         {{ return('backfill') }}
     {%- else -%}
         {{ return('daily') }}

@@ -9,8 +9,9 @@
       window get rows (on a daily run: yesterday through tomorrow of the run
       date, macro run_date). The run date, never the latest final game in
       the data, sets that horizon, so opening night, the day after the
-      All-Star break or an outage, and tomorrow always get rows, and
-      yesterday's game whose box score is late keeps its roster rows.
+      All-Star break or an outage, and tomorrow always get rows, and a game
+      of the window whose box score is late (final or not) keeps its roster
+      rows until the box score arrives.
     Injury status = the latest report published strictly before tipoff.
 -#}
 with schedule as (
@@ -99,9 +100,10 @@ upcoming_team_games as (
     cross join upcoming_horizon
     left join games_with_box_scores
         on team_games.game_id = games_with_box_scores.game_id
+    {#- Final but without box scores: they are late; the players keep
+        the roster rows the day's predictions were made from. #}
     where
-        games.game_status = 'scheduled'
-        and games_with_box_scores.game_id is null
+        games_with_box_scores.game_id is null
         and team_games.game_date
         between upcoming_horizon.first_upcoming_date
         and upcoming_horizon.last_upcoming_date

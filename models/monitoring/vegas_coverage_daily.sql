@@ -28,6 +28,20 @@ feature_coverage as (
     group by game_date
 ),
 
+schedule as (
+    select * from {{ ref('stg_nba_raw__schedule') }}
+    where {{ in_date_window('game_date') }}
+),
+
+first_tipoffs as (
+    select
+        game_date,
+        min(tipoff_at) as first_tipoff_at
+    from schedule
+    where {{ is_feature_game('game_type') }}
+    group by game_date
+),
+
 source_coverage as (
     select
         game_date,
@@ -49,10 +63,23 @@ joined as (
         {{ pct_of(
             'feature_coverage.players_with_line',
             'feature_coverage.total_players'
-        ) }} as vegas_coverage_pct
+        ) }} as vegas_coverage_pct,
+        {#- Lines are due once the date's first game is within
+            var lines_up_hours_before_tipoff of the build (the run moment
+            on a fixed run date): tomorrow's rows have no lines yet at
+            today's run, and that is no outage. #}
+        coalesce(
+            {{ timestamp_minus_hours(
+                'first_tipoffs.first_tipoff_at',
+                var('lines_up_hours_before_tipoff')
+            ) }} <= {{ utc_now() }},
+            true
+        ) as is_lines_due
     from feature_coverage
     left join source_coverage
         on feature_coverage.game_date = source_coverage.game_date
+    left join first_tipoffs
+        on feature_coverage.game_date = first_tipoffs.game_date
 ),
 
 final as (

@@ -1,0 +1,144 @@
+"""Production days replayed on the season's edges (`nba-fs replay`).
+
+The replay stages the default sample's raw data as it stood at each day's
+daily run, runs the daily dbt build with that run date, alerts and dispatch
+through the day's modes to a real worker, and checks the invariants. The
+days are found in the data: the 2025-26 season's opening night, an odds
+outage, the day after a late box-score load, a trade day, Christmas Eve (no
+games: tomorrow's rows) and Christmas, the last day of the All-Star break
+and the return, a postponed game's make-up, the last regular-season day and
+the first playoff day.
+
+Opening night and the All-Star return had no feature rows before the run
+date set the horizon of scheduled games (it was the latest final game).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+from conftest import ROOT, run_nba_fs
+
+SEASON = 2025
+
+
+def edge_days(db: Path) -> dict[str, dt.date]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        def one(sql: str) -> dt.date:
+            value = con.execute(sql, [SEASON]).fetchone()[0]
+            assert value is not None, sql
+            return value
+
+        counted = ("from nba_raw.schedule where season_year = ? and game_type in"
+                   " ('regular', 'playoffs') and game_status != 'postponed'")
+        all_star = one("select min(game_date) from nba_raw.schedule where season_year = ?"
+                       " and game_type = 'all_star'")
+        manifest = ("from nba_raw.generation_manifest where game_date between"
+                    " make_date(?, 10, 1) and make_date(? + 1, 7, 1)")
+
+        def from_manifest(kind: str) -> dt.date:
+            value = con.execute(f"select min(game_date) {manifest} and kind = ?",
+                                [SEASON, SEASON, kind]).fetchone()[0]
+            assert value is not None, kind
+            return value
+
+        christmas = dt.date(SEASON, 12, 25)
+        # A postponed game is made up under a new id, the season's last number.
+        makeup = one("select game_date from nba_raw.schedule where season_year = ?"
+                     " and game_type = 'regular' order by game_id desc limit 1")
+        return {
+            "opening night": one(f"select min(game_date) {counted} and game_type = 'regular'"),
+            "odds outage": from_manifest("odds_api_outage_date"),
+            "after a late box score": from_manifest("late_box_score") + dt.timedelta(days=1),
+            "trade day": from_manifest("trade"),
+            "Christmas Eve (no games)": christmas - dt.timedelta(days=1),
+            "Christmas": christmas,
+            "last day of the All-Star break": one(
+                f"select min(game_date) {counted} and game_date > '{all_star}'")
+            - dt.timedelta(days=1),
+            "All-Star return": one(f"select min(game_date) {counted} and game_date > '{all_star}'"),
+            "postponed game's make-up": makeup,
+            "last regular-season day": one(f"select max(game_date) {counted}"
+                                           " and game_type = 'regular'"),
+            "first playoff day": one(f"select min(game_date) {counted}"
+                                     " and game_type = 'playoffs'"),
+        }
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def replayed(default_warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory
+             ) -> tuple[dict[str, dt.date], dict[str, Any], Any]:
+    days = edge_days(default_warehouse_path)
+    work = tmp_path_factory.mktemp("replay")
+    result = run_nba_fs(
+        ["replay", "--source", str(default_warehouse_path), "--target", "ci",
+         "--days", ",".join(sorted({d.isoformat() for d in days.values()})),
+         "--work-dir", str(work / "replay")],
+        db=work / "unused.duckdb", work=work, check=False,
+        env={"PYTHONPATH": str(ROOT)} | ({"NBA_RUN_DATE": os.environ["NBA_RUN_DATE"]}
+                                         if "NBA_RUN_DATE" in os.environ else {}))
+    report_path = work / "replay" / "replay.json"
+    assert report_path.exists(), f"replay wrote no report:\n{result.stdout}\n{result.stderr}"
+    report = json.loads(report_path.read_text())
+    return days, report, result
+
+
+pytestmark = pytest.mark.dbt
+
+
+def test_replay_invariants_hold(replayed) -> None:
+    _, report, result = replayed
+    summary = report["summary"]
+    print(result.stdout)
+    assert summary["game_days_without_rows"] == 0, summary["game_days_without_rows_dates"]
+    assert summary["days_without_rows_for_tomorrow"] == 0, \
+        summary["days_without_rows_for_tomorrow_dates"]
+    assert summary["daily_vs_rebuild"]["unexpected_differences"] == {}, \
+        summary["daily_vs_rebuild"]["unexpected_examples"]
+    assert summary["daily_vs_rebuild"]["rows_compared"] > 1000
+    assert summary["double_dispatches"] == 0
+    assert summary["requests_dispatched"] > 0
+    assert summary["requests_failed"] == 0
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_edge_day_has_rows_for_its_games(replayed) -> None:
+    days, report, _ = replayed
+    by_date = {r["game_date"]: r for r in report["days"]}
+    for label, day in days.items():
+        record = by_date[day.isoformat()]
+        if record["games"]:
+            assert record["feature_rows"] >= 0.5 * record["rostered_players"] > 0, (label, record)
+        if record["tomorrow_games"]:
+            assert record["tomorrow_rows"] > 0, (label, record)
+    opening, back = days["opening night"], days["All-Star return"]
+    assert by_date[opening.isoformat()]["feature_rows"] > 100
+    assert by_date[back.isoformat()]["feature_rows"] > 100
+
+
+def test_odds_outage_alerts_and_healthy_days(replayed) -> None:
+    days, report, _ = replayed
+    summary = report["summary"]
+    assert summary["odds_outage_days"] >= 1
+    assert summary["odds_outage_days_alerted"] == summary["odds_outage_days"]
+    outage = {r["game_date"]: r for r in report["days"]}[days["odds outage"].isoformat()]
+    assert outage["alerts"].get("STAR_PLAYERS_MISSING_LINES", 0) >= 1
+
+
+def test_dispatch_sends_each_ready_player_once_through_the_modes(replayed) -> None:
+    _, report, _ = replayed
+    ready_days = [r for r in report["days"] if r["pct_ready"] and r["games"]]
+    assert ready_days, "no replayed day had ready players"
+    for record in ready_days:
+        assert record["dispatched"] > 0, record
+        assert record["dispatch_failed"] == 0, record
+        assert all(rc == 0 for rc in record["dispatch_rc"]), record
