@@ -48,7 +48,7 @@ from python_hooks import gate, options, warehouse
 from python_hooks.predictor import SYSTEM_ID, predict_points
 from python_hooks.redact import redact
 
-log = logging.getLogger("python_hooks.worker")
+log = logging.getLogger("nba_fs.worker")
 
 MAX_LINE_VALUES = 10  # dispatch sends 5 (the line and +-1, +-2)
 MAX_BODY_BYTES = 64 * 1024  # a request is < 1 KiB; a Pub/Sub envelope ~1.5x that

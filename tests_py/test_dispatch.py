@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import socket
+import os
+import stat
 import threading
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import duckdb
 import pytest
 
-from python_hooks import cli, dispatch, gate, warehouse
+from python_hooks import cli, clock, dispatch, gate, warehouse
 from python_hooks.predictor import SYSTEM_ID
 from python_hooks.sinks import HttpSink, LocalSink
 from python_hooks.worker import Worker, make_server
@@ -36,6 +39,19 @@ def fixture_rows() -> list[dict]:
         feature_row("i_not_ready", DAY, feature_quality_score=88.0, is_quality_ready=False, line=18.5),
         feature_row("a_gold", DAY + dt.timedelta(days=1)),  # another date
     ]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cli_logging():
+    """cli.main sets up a stderr handler once per process; pytest swaps
+    stderr per test, so drop the handler after each test."""
+    yield
+    import logging
+
+    root = logging.getLogger("nba_fs")
+    for handler in list(root.handlers):
+        if getattr(handler, "_nba_fs", False):
+            root.removeHandler(handler)
 
 
 @pytest.fixture
@@ -75,11 +91,26 @@ def run_dispatch(db: str, sink, mode=gate.Mode.FIRST, **kwargs) -> dict:
     return dispatch.dispatch(game_date=DAY, mode=mode, sink=sink, db=db, now=NOW, **kwargs)
 
 
-def test_resolve_date_uses_us_eastern():
+# The ledger is append-only: a request's status is its latest row.
+LATEST_SQL = """
+select player_lookup, status, attempts, error from (
+    select *, row_number() over (
+        partition by request_id order by created_at desc, status = 'pending') as n
+    from nba_predictions.prediction_requests
+) where n = 1 order by 1
+"""
+
+
+def test_dates_come_from_the_one_clock(db, tmp_path):
     late_evening_et = dt.datetime(2026, 1, 16, 3, 30, tzinfo=dt.timezone.utc)  # 22:30 ET on the 15th
-    assert dispatch.resolve_date("today", late_evening_et) == DAY
-    assert dispatch.resolve_date("tomorrow", late_evening_et) == DAY + dt.timedelta(days=1)
-    assert dispatch.resolve_date("2026-02-01") == dt.date(2026, 2, 1)
+    assert clock.resolve_date("today", env={}, now=late_evening_et) == DAY
+    assert clock.resolve_date("tomorrow", env={}, now=late_evening_et) == DAY + dt.timedelta(days=1)
+    assert clock.resolve_date("2026-02-01") == dt.date(2026, 2, 1)
+    parser = cli.build_parser()
+    args = parser.parse_args(["dispatch", "--date", "yesterday"])
+    assert args.date == clock.run_date() - dt.timedelta(days=1)
+    with pytest.raises(SystemExit):
+        parser.parse_args(["dispatch", "--date", "someday"])
 
 
 def test_line_values():
@@ -143,8 +174,9 @@ def test_second_run_dispatches_nothing(db, tmp_path):
     assert first["dispatched"] == 3
     assert second["dispatched"] == 0
     assert second["by_reason"]["already_dispatched"] == 3
-    ledger = query(db, "select status, count(*) from nba_predictions.prediction_requests group by 1")
-    assert ledger == [("published", 3)]
+    ledger = query(db, "select status, count(*) from nba_predictions.prediction_requests group by 1 order by 1")
+    assert ledger == [("pending", 3), ("published", 3)]  # recorded before, then after publishing
+    assert {row[1] for row in query(db, LATEST_SQL)} == {"published"}
 
 
 class BrokenSink:
@@ -168,11 +200,7 @@ def test_failed_publish_is_recorded_and_retried_next_run(db, tmp_path):
     assert summary["dispatched"] == 0 and summary["publish_failed"] == 3
     assert broken.calls == 9
     assert sleeps == [1.0, 2.0] * 3
-    rows = query(
-        db,
-        "select player_lookup, status, attempts, error from nba_predictions.prediction_requests"
-        " order by 1",
-    )
+    rows = query(db, LATEST_SQL)
     assert [r[:3] for r in rows] == [
         ("a_gold", "failed", 3),
         ("b_vegas_only", "failed", 3),
@@ -193,12 +221,34 @@ def test_cli_exit_status(db, tmp_path):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         closed_port = f"http://127.0.0.1:{probe.getsockname()[1]}/predict"
-    failing = ["dispatch", "--date", "2026-01-16", "--db", db, "--sink", "http", "--worker-url", closed_port]
-    # 2026-01-16 has one candidate; publishing to a closed port fails -> exit 1
+    # an unreachable worker is found before the first request: exit 2
+    unreachable = ["dispatch", "--date", "2026-01-16", "--db", db, "--sink", "http",
+                   "--worker-url", closed_port]
+    assert cli.main(unreachable) == 2
+    # 2026-01-16 has one candidate; a worker answering 503 -> exit 1
     # (the real 1 s / 2 s backoff runs once here).
-    assert cli.main(failing) == 1
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        failing = ["dispatch", "--date", "2026-01-16", "--db", db, "--sink", "http",
+                   "--worker-url", f"http://127.0.0.1:{server.server_port}/predict"]
+        assert cli.main(failing) == 1
+    finally:
+        server.shutdown()
+        server.server_close()
     missing = ["dispatch", "--date", "2026-01-15", "--db", str(tmp_path / "none.duckdb")]
     assert cli.main(missing) == 2
+
+
+class Unavailable(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:  # noqa: N802 - http.server API
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
 
 
 @pytest.fixture
@@ -286,7 +336,7 @@ def test_summary_tolerates_a_partial_warehouse(db, capsys):
     out = capsys.readouterr().out
     assert "ml_feature_store_v2" in out and "player_prop_predictions" in out
     assert "feature store: 10 rows" in out
-    assert cli.main(["summary", "--db", db + ".missing"]) == 1
+    assert cli.main(["summary", "--db", db + ".missing"]) == 2  # one line, exit 2, as every command
 
 
 # ---------------------------------------------------------------------------
@@ -389,6 +439,37 @@ def test_unwritable_ledger_keeps_rows_beside_the_db(db, tmp_path):
     sink.close()
     fallback = tmp_path / "dispatch_ledger_fallback.jsonl"
     assert summary["ledger_error"] and str(fallback) in summary["ledger_error"]
-    rows = [json.loads(line) for line in fallback.read_text().splitlines()]
-    assert sorted(r["player_lookup"] for r in rows) == ["a_gold", "b_vegas_only", "i_not_ready"]
-    assert {r["status"] for r in rows} == {"published"}
+    rows = dispatch.latest_status([json.loads(line) for line in fallback.read_text().splitlines()])
+    assert sorted(r["player_lookup"] for r in rows.values()) == ["a_gold", "b_vegas_only", "i_not_ready"]
+    assert {r["status"] for r in rows.values()} == {"published"}
+    # readable by its owner only: a ledger row carries the whole request
+    assert stat.S_IMODE(os.stat(fallback).st_mode) == 0o600
+    # the next run reads the fallback back and sends nothing again
+    # (before: it re-sent all three)
+    sink = LocalSink(str(tmp_path / "outbox.jsonl"))
+    again = run_dispatch(db, sink, mode=gate.Mode.RETRY)
+    sink.close()
+    assert again["dispatched"] == 0 and again["by_reason"]["already_dispatched"] == 3
+    assert len((tmp_path / "outbox.jsonl").read_text().splitlines()) == 3
+    assert fallback.exists()  # still not importable (the view): kept
+
+
+def test_fallback_rows_move_into_the_ledger_once_it_is_writable(db, tmp_path):
+    con = duckdb.connect(db)
+    con.execute(
+        "create view nba_predictions.prediction_requests as"
+        " select 'x' as player_lookup, date '2000-01-01' as game_date, 'published' as status"
+    )
+    con.close()
+    sink = LocalSink(str(tmp_path / "outbox.jsonl"))
+    run_dispatch(db, sink)
+    con = duckdb.connect(db)
+    con.execute("drop view nba_predictions.prediction_requests")
+    con.close()
+    again = run_dispatch(db, sink, mode=gate.Mode.RETRY)
+    sink.close()
+    fallback = tmp_path / "dispatch_ledger_fallback.jsonl"
+    assert again["dispatched"] == 0 and again["ledger_error"] is None
+    assert not fallback.exists()
+    assert [r[:2] for r in query(db, LATEST_SQL)] == [
+        ("a_gold", "published"), ("b_vegas_only", "published"), ("i_not_ready", "published")]
