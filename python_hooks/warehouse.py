@@ -312,6 +312,11 @@ def _jsonable(row: Row) -> Row:
     }
 
 
+def is_lock_conflict(exc: BaseException) -> bool:
+    """Another process holds the DuckDB file (the only error worth waiting for)."""
+    return "lock" in str(exc).lower()
+
+
 def retry_on_lock(
     action: Callable[[], T],
     *,
@@ -319,15 +324,19 @@ def retry_on_lock(
     wait: float = 0.5,
     sleep: Callable[[float], None] = time.sleep,
 ) -> T:
-    """Run ``action``; while another process holds the DuckDB file, wait and retry."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return action()
-        except Exception as exc:  # noqa: BLE001 - only lock conflicts are retried
-            if "lock" not in str(exc).lower() or attempt == attempts:
-                raise
-            sleep(wait)
-    raise AssertionError("unreachable")
+    """Run ``action``; while another process holds the DuckDB file, wait and
+    retry (tenacity: ``attempts`` tries, ``wait`` seconds apart); any other
+    error, or the last lock conflict, is raised as it is."""
+    import tenacity
+
+    retrying = tenacity.Retrying(
+        stop=tenacity.stop_after_attempt(attempts),
+        wait=tenacity.wait_fixed(wait),
+        retry=tenacity.retry_if_exception(is_lock_conflict),
+        sleep=sleep,
+        reraise=True,
+    )
+    return retrying(action)
 
 
 def open_warehouse(db: str | None = None, *, read_only: bool = True) -> DuckDBWarehouse | BigQueryWarehouse:
