@@ -498,7 +498,7 @@ def resolve_dates(args: argparse.Namespace, wh: Warehouse, today: dt.date) -> li
         start = args.start_date or end - dt.timedelta(days=6)
     end, warning = clamp_end_date(end, today)
     if warning:
-        print(f"WARNING: {warning}", file=sys.stderr)
+        log.warning(warning)
     if start > end:
         return []
     scheduled = scheduled_game_dates(wh, start, end)
@@ -546,8 +546,8 @@ def run(args: argparse.Namespace) -> int:
     state = BackfillState.load_or_new(state_dir, dates, args.select, args.resume,
                                       target=target, warehouse=where, warehouse_id=identity)
     if state.done:
-        print(f"resuming {state.path.stem} (target {target}, warehouse {where}):"
-              f" {len(state.done)}/{len(state.dates)} dates already done", file=sys.stderr)
+        log.info("resuming %s (target %s, warehouse %s): %d/%d dates already done",
+                 state.path.stem, target, where, len(state.done), len(state.dates))
     if not state.pending():
         print("every date of this backfill is already done (use --no-resume to rebuild)")
         return _summary(state, db)

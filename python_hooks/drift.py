@@ -376,7 +376,8 @@ def _run(args: argparse.Namespace) -> int:
         deployed = latest_deployments(wh, target)
     current = parse_current(args.target, project_dir, db=db, overrides=overrides)
     report = compare(current, deployed)
-    print(format_report(report, verbose=args.verbose, colour=use_colour(sys.stdout)))
+    print(format_report(report, verbose=getattr(args, "verbose", False),
+                        colour=use_colour(sys.stdout)))
     if not report.has_drift or not args.fix:
         return EXIT_DRIFT if report.has_drift else EXIT_OK
 
