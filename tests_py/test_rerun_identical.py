@@ -20,6 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from conftest import BuiltWarehouse
+
 pytestmark = pytest.mark.dbt
 
 # Every date-keyed model: (schema env layer default, name) -> row key.
@@ -48,6 +50,7 @@ RUN_COLUMNS: dict[str, frozenset[str]] = {
 }
 
 WINDOW = {"start_date": "2021-12-14", "end_date": "2021-12-16"}
+DEFAULT_WINDOW = {"start_date": "2024-11-09", "end_date": "2024-11-11"}
 
 
 def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str,
@@ -104,21 +107,47 @@ def differing_cells(first: Path, second: Path, *, include_run_columns: bool = Fa
 
 
 def test_a_window_built_twice_is_identical(small_warehouse) -> None:
-    """A window rebuilt twice in a row (same data, same run date): every
-    column of every date-keyed model identical, run columns aside."""
+    """A window rebuilt twice in a row (same data, same run date) and the
+    full build it started from: every column of every date-keyed model
+    identical on the window's dates, run columns aside."""
+    full = small_warehouse.work / "full.duckdb"
     first = small_warehouse.work / "first.duckdb"
+    shutil.copyfile(small_warehouse.db, full)
     window = json.dumps(WINDOW)
     small_warehouse.dbt("run", "--vars", window)
     shutil.copyfile(small_warehouse.db, first)
     small_warehouse.dbt("run", "--vars", window)
     in_window = (f"{{date}} between date '{WINDOW['start_date']}'"
                  f" and date '{WINDOW['end_date']}'")
+    changed = differing_cells(full, first, where=in_window)
+    assert not changed, f"the window build differs from the full build: {changed}"
     changed = differing_cells(first, small_warehouse.db, where=in_window)
     assert not changed, f"a rerun changed: {changed}"
     # the comparison does see run columns move (proof it compares anything)
     moved = differing_cells(first, small_warehouse.db, include_run_columns=True,
                             where=in_window)
     assert "updated_at" in moved.get("ml_feature_store_v2", {})
+
+
+def test_a_window_of_the_default_sample_built_twice_is_identical(
+        default_warehouse_path: Path, tmp_path: Path) -> None:
+    """The same on a copy of the default sample (`make test` builds it),
+    large enough for the engine to add in parallel: the small preset never
+    showed the float drift. About a minute."""
+    db = tmp_path / "nba.duckdb"
+    shutil.copyfile(default_warehouse_path, db)
+    warehouse = BuiltWarehouse(db=db, work=tmp_path)
+    full = tmp_path / "full.duckdb"
+    shutil.copyfile(db, full)
+    window = json.dumps(DEFAULT_WINDOW)
+    in_window = (f"{{date}} between date '{DEFAULT_WINDOW['start_date']}'"
+                 f" and date '{DEFAULT_WINDOW['end_date']}'")
+    warehouse.dbt("run", "--vars", window)
+    first = tmp_path / "first.duckdb"
+    shutil.copyfile(db, first)
+    warehouse.dbt("run", "--vars", window)
+    assert not differing_cells(full, first, where=in_window), "full build vs window"
+    assert not differing_cells(first, db, where=in_window), "window vs window"
 
 
 def main(argv: list[str]) -> int:
