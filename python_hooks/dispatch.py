@@ -65,6 +65,8 @@ LINE_OFFSETS = (-2.0, -1.0, 0.0, 1.0, 2.0)
 LEDGER_LOCK_ATTEMPTS = 40  # x 0.5 s: a worker busy with another batch
 LEDGER_FALLBACK_NAME = "dispatch_ledger_fallback.jsonl"  # beside the DuckDB file
 LOCK_SUFFIX = ".dispatch.lock"  # beside the DuckDB file
+LEDGER_FLUSH_S = 1.0  # outcomes reach the ledger at least this often
+LEDGER_FLUSH_ROWS = 200
 DEFAULT_DEADLINE_S = 1800.0  # the whole publishing phase of one run
 DEFAULT_MAX_CONSECUTIVE_FAILURES = 5  # then the circuit opens: the rest is not sent
 EXIT_OK, EXIT_FAILED, EXIT_UNUSABLE, EXIT_BUSY = 0, 1, 2, 3
@@ -258,28 +260,59 @@ def _typed(row: Mapping[str, Any]) -> dict[str, Any]:
 
 class Ledger:
     """Appends ledger rows as the run goes; falls back to a JSONL file (0600)
-    beside the DuckDB file when the table cannot be written."""
+    beside the DuckDB file when the table cannot be written.
+
+    Outcomes are buffered for at most ``flush_s`` seconds (or
+    LEDGER_FLUSH_ROWS rows): one DuckDB write per request would cost ~0.1 s
+    each. A request whose outcome is still buffered when the process is
+    killed outright (SIGKILL) stays ``pending`` and is sent again by the next
+    run; SIGTERM/SIGINT flush the buffer first."""
 
     def __init__(self, open_writer: Callable[[], Any], fallback: Path, *,
                  sleep: Callable[[float], None] = time.sleep,
-                 attempts: int = LEDGER_LOCK_ATTEMPTS) -> None:
+                 attempts: int = LEDGER_LOCK_ATTEMPTS,
+                 flush_s: float = LEDGER_FLUSH_S,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.open_writer = open_writer
         self.fallback = fallback
         self.sleep = sleep
         self.attempts = attempts
+        self.flush_s = flush_s
+        self.monotonic = monotonic
         self.error: str | None = None
         self.saved_to_fallback = 0
+        self.buffer: list[dict[str, Any]] = []
+        self.last_flush = monotonic()
+        self._table_ready = False
 
     def _insert(self, rows: Sequence[Mapping[str, Any]]) -> None:
         def write() -> None:
             wh = self.open_writer()
             try:
-                warehouse.ensure_table(wh, "predictions", warehouse.LEDGER_TABLE, warehouse.LEDGER_DDL)
+                if not self._table_ready:
+                    warehouse.ensure_table(wh, "predictions", warehouse.LEDGER_TABLE,
+                                           warehouse.LEDGER_DDL)
+                    self._table_ready = True
                 wh.insert_rows("predictions", warehouse.LEDGER_TABLE, list(rows))
             finally:
                 wh.close()
 
         warehouse.retry_on_lock(write, attempts=self.attempts, sleep=self.sleep)
+
+    def record(self, row: Mapping[str, Any]) -> None:
+        """Buffer an outcome; write the buffer when it is due."""
+        self.buffer.append(dict(row))
+        if (len(self.buffer) >= LEDGER_FLUSH_ROWS
+                or self.monotonic() - self.last_flush >= self.flush_s):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the buffer (a signal meanwhile waits until it is written)."""
+        with _critical():
+            rows = list(self.buffer)
+            self.append(rows)
+            del self.buffer[:len(rows)]
+            self.last_flush = self.monotonic()
 
     def append(self, rows: Sequence[Mapping[str, Any]]) -> None:
         """Write ``rows`` now (to the table, else to the fallback file)."""
@@ -580,6 +613,7 @@ def dispatch(
     max_consecutive_failures: int | None = DEFAULT_MAX_CONSECUTIVE_FAILURES,
     monotonic: Callable[[], float] = time.monotonic,
     progress: bool = False,
+    ledger_flush_s: float = LEDGER_FLUSH_S,
 ) -> dict[str, Any]:
     """Run one dispatch; returns the summary (see :func:`summarise`)."""
     with dispatch_lock(lock_path(db)):
@@ -587,15 +621,16 @@ def dispatch(
             game_date=game_date, mode=mode, sink=sink, db=db, system_id=system_id,
             now=now or clock.utc_now(), delays=delays, sleep=sleep, overrides=overrides,
             deadline_s=deadline_s, max_failures=max_consecutive_failures,
-            monotonic=monotonic, progress=progress)
+            monotonic=monotonic, progress=progress, ledger_flush_s=ledger_flush_s)
 
 
 def _dispatch_locked(*, game_date, mode, sink, db, system_id, now, delays, sleep, overrides,
-                     deadline_s, max_failures, monotonic, progress) -> dict[str, Any]:
+                     deadline_s, max_failures, monotonic, progress,
+                     ledger_flush_s) -> dict[str, Any]:
     started = monotonic()
     effective = gate.effective_mode(mode, game_date, clock.run_date(now=now))
     ledger = Ledger(lambda: warehouse.open_warehouse(db, read_only=False), fallback_path(db),
-                    sleep=sleep)
+                    sleep=sleep, flush_s=ledger_flush_s, monotonic=monotonic)
 
     def read() -> tuple[list[dict[str, Any]], set[str], set[str]]:
         reader = warehouse.open_warehouse(db, read_only=True)
@@ -654,8 +689,8 @@ def _dispatch_locked(*, game_date, mode, sink, db, system_id, now, delays, sleep
             if not result.ok:
                 log.warning("%s: not published after %d attempts: %s",
                             request["player_lookup"], result.attempts, result.error)
-            ledger.append([ledger_row(request, request_id, sink.name,
-                                      PUBLISHED if result.ok else FAILED, clock.utc_now(), result)])
+            ledger.record(ledger_row(request, request_id, sink.name,
+                                     PUBLISHED if result.ok else FAILED, clock.utc_now(), result))
             bar.update(1)
     except Interrupted as exc:
         interrupted = str(exc)
@@ -665,13 +700,14 @@ def _dispatch_locked(*, game_date, mode, sink, db, system_id, now, delays, sleep
     done = len(results)
     if stopped:
         log.warning("dispatch stopped: %s; %d requests not sent", stopped, len(plan.requests) - done)
-        rest = [ledger_row(r, i, sink.name, NOT_SENT, clock.utc_now(), error=stopped)
-                for r, i in zip(plan.requests[done:], ids[done:])]
+        ledger.buffer.extend(ledger_row(r, i, sink.name, NOT_SENT, clock.utc_now(), error=stopped)
+                             for r, i in zip(plan.requests[done:], ids[done:]))
+    for _ in range(3):  # a second signal during the final write: write again
         try:
-            ledger.append(rest)
-        except Interrupted:
-            interrupted = interrupted or "signal"
-            ledger.append(rest)
+            ledger.flush()
+            break
+        except Interrupted as exc:
+            interrupted = interrupted or str(exc)
     summary = summarise(plan, results)
     summary["stopped"] = stopped
     summary["interrupted"] = interrupted

@@ -417,7 +417,10 @@ def test_ledger_rows_are_written_before_publishing(db, tmp_path):
             super().publish(message)
 
     sink = Peeking(str(tmp_path / "outbox.jsonl"))
-    dispatch.dispatch(game_date=DAY, mode=gate.Mode.FIRST, sink=sink, db=db, now=NOW)
+    # ledger_flush_s=0: every outcome is written as soon as it is known
+    # (by default they are written at least once a second)
+    dispatch.dispatch(game_date=DAY, mode=gate.Mode.FIRST, sink=sink, db=db, now=NOW,
+                      ledger_flush_s=0)
     sink.close()
     assert seen[0] == {"pending": len(PLAYERS)}
     assert seen[3] == {"pending": len(PLAYERS) - 3, "published": 3}
