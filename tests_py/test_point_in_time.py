@@ -285,6 +285,10 @@ def test_odds_after_the_schedules_tipoff_never_count(
 
 def test_a_report_published_at_tipoff_does_not_count(
         cut_off_rebuilt: tuple[BuiltWarehouse, Snapshot, Snapshot]) -> None:
+    """Everything but the vegas features (the odds test's): injury risk
+    (10), the injured-teammates inputs of 8 and 37, who gets a row."""
     _, before, after = cut_off_rebuilt
-    changed = differences(before, after)
+    vegas = {f"f{index}_{part}" for index in (25, 26, 27, 28)
+             for part in ("value", "raw_source")}
+    changed = [change for change in differences(before, after) if change[1] not in vegas]
     assert not changed, f"{len(changed)} changes on {DAY}, first: {changed[:10]}"
