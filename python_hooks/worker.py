@@ -438,9 +438,13 @@ def check_duckdb_file(path: str) -> str | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     path = None
-    if os.environ.get("NBA_WAREHOUSE", "duckdb").lower() != "bigquery":
+    if os.environ.get("NBA_WAREHOUSE", "duckdb").lower() == "bigquery":
+        if not os.environ.get("NBA_BQ_PROJECT"):
+            print("worker: NBA_WAREHOUSE=bigquery needs NBA_BQ_PROJECT (the Google Cloud project)",
+                  file=sys.stderr)
+            return 2
+    else:
         path = warehouse.duckdb_path(args.db)
         problem = check_duckdb_file(path)
         if problem:

@@ -26,6 +26,19 @@ from pylayer_fixtures import feature_row, write_feature_store
 DAY = dt.date(2026, 1, 15)
 
 
+@pytest.fixture(autouse=True)
+def fresh_cli_logging():
+    """cli.main sets up a stderr handler once per process; pytest swaps
+    stderr per test, so drop the handler after each test."""
+    yield
+    import logging
+
+    root = logging.getLogger("nba_fs")
+    for handler in list(root.handlers):
+        if getattr(handler, "_nba_fs", False):
+            root.removeHandler(handler)
+
+
 @pytest.fixture
 def db(tmp_path) -> str:
     path = str(tmp_path / "nba.duckdb")
@@ -347,3 +360,23 @@ def test_push_delivery_with_bad_data_is_refused(served):
     duplicated = push_envelope(request(lines=(20.5, 20.5)))
     assert served.post(duplicated).status_code == 400
     assert rows(served.db) == []
+
+
+@pytest.mark.parametrize("kind", ["missing", "directory", "not-duckdb", "bigquery-no-project"])
+def test_worker_refuses_an_unusable_warehouse_at_start(kind, tmp_path, capsys, monkeypatch):
+    from python_hooks import cli
+
+    path = str(tmp_path / "none.duckdb")
+    if kind == "directory":
+        path = str(tmp_path)
+    elif kind == "not-duckdb":
+        path = str(tmp_path / "notes.duckdb")
+        with open(path, "w") as handle:
+            handle.write("not a database\n" * 100)
+    elif kind == "bigquery-no-project":
+        monkeypatch.setenv("NBA_WAREHOUSE", "bigquery")
+        monkeypatch.setenv("NBA_BQ_PROJECT", "")
+    assert cli.main(["worker", "--db", path, "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (kind == "missing" and os.path.exists(path))  # not created either
