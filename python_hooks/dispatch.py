@@ -666,7 +666,6 @@ def _dispatch_locked(*, game_date, mode, sink, db, system_id, now, delays, sleep
             raise DispatchError(describe_error(exc)) from exc
     imported = ledger.import_fallback(leftover) if leftover else True
     ids = [str(uuid.uuid4()) for _ in plan.requests]
-    ledger.append([ledger_row(r, i, sink.name, PENDING, now) for r, i in zip(plan.requests, ids)])
     results: list[PublishResult | str | None] = []
     deadline = None if deadline_s is None else started + deadline_s
     stopped: str | None = None
@@ -674,6 +673,9 @@ def _dispatch_locked(*, game_date, mode, sink, db, system_id, now, delays, sleep
     consecutive = 0
     bar = _progress(len(plan.requests), progress)
     try:
+        # every request is in the ledger before the first one is published
+        ledger.append([ledger_row(r, i, sink.name, PENDING, now)
+                       for r, i in zip(plan.requests, ids)])
         for request, request_id in zip(plan.requests, ids):
             if deadline is not None and monotonic() >= deadline:
                 stopped = f"deadline of {deadline_s:g} s reached"

@@ -37,6 +37,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Annotated, Any, Callable, Mapping
@@ -54,6 +55,7 @@ MAX_LINE_VALUES = 10  # dispatch sends 5 (the line and +-1, +-2)
 MAX_BODY_BYTES = 64 * 1024  # a request is < 1 KiB; a Pub/Sub envelope ~1.5x that
 READ_TIMEOUT_S = 10.0  # per socket read: a client that stalls is dropped
 LISTEN_BACKLOG = 1024  # pending connections the kernel queues (stdlib default: 5)
+MAX_CONNECTIONS = 64  # handled at once; requests are serialised on the warehouse anyway
 TOKEN_ENV = "NBA_WORKER_TOKEN"
 TOKEN_HEADER = "X-NBA-Worker-Token"
 TOKEN_QUERY = "token"  # a Pub/Sub push endpoint cannot set headers
@@ -268,8 +270,29 @@ class Worker:
 
 
 class WorkerServer(ThreadingHTTPServer):
+    """At most MAX_CONNECTIONS connections are handled at once (one thread
+    each); the next ones wait in the kernel's listen backlog."""
+
     daemon_threads = True
     request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def make_server(
@@ -348,7 +371,7 @@ def make_server(
                 self._send(413, {"error": f"body larger than {max_body} bytes"}, close=True)
                 return None
             try:
-                body = self.rfile.read(length)
+                body = self._read_exactly(length)
             except TimeoutError:
                 self._send(408, {"error": "request body not received in time"}, close=True)
                 return None
@@ -356,6 +379,27 @@ def make_server(
                 self.close_connection = True  # the client closed early
                 return None
             return body
+
+        def _read_exactly(self, length: int) -> bytes:
+            """The body within ``read_timeout`` in all (a client trickling
+            bytes cannot hold a connection longer)."""
+            deadline = time.monotonic() + read_timeout
+            chunks: list[bytes] = []
+            remaining = length
+            try:
+                while remaining > 0:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise TimeoutError("body read deadline")
+                    self.connection.settimeout(left)
+                    chunk = self.rfile.read1(min(remaining, 65536))
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    remaining -= len(chunk)
+            finally:
+                self.connection.settimeout(read_timeout)
+            return b"".join(chunks)
 
         def do_POST(self) -> None:  # noqa: N802 - http.server API
             path, query = self._route()

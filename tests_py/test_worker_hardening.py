@@ -258,6 +258,37 @@ def test_stalled_body_times_out(db):
     assert elapsed < 4.0
 
 
+def test_trickled_body_times_out_in_all(db):
+    # a byte every 0.3 s never trips a per-read timeout of 1 s; the body's
+    # total deadline does
+    server = Served(db, read_timeout=1.0)
+    body = json.dumps(request()).encode()
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+            sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(body))
+            started = time.monotonic()
+            answer = b""
+            for byte in body[:20]:
+                try:
+                    sock.sendall(bytes([byte]))
+                except OSError:
+                    break
+                time.sleep(0.3)
+                sock.setblocking(False)
+                try:
+                    answer += sock.recv(4096)
+                except (BlockingIOError, ConnectionResetError):
+                    pass
+                sock.setblocking(True)
+                if answer:
+                    break
+            elapsed = time.monotonic() - started
+    finally:
+        server.close()
+    assert b" 408 " in answer.split(b"\r\n")[0]
+    assert elapsed < 3.0
+
+
 def test_hundred_concurrent_connections_are_all_served(db, tmp_path):
     # before: the standard library's listen backlog of 5 reset 26-47 of 100
     # simultaneous POSTs to a worker process (measured; varies with load)
