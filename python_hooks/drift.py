@@ -248,9 +248,9 @@ def succeeded_models(run_results: Mapping[str, Any]) -> set[str]:
     }
 
 
-def deployed_by(run_results_path: Path) -> tuple[dict[str, ModelCode], set[str], str]:
+def deployed_by(run_results_path: Path) -> tuple[dict[str, ModelCode], set[str], str, str | None]:
     """What a finished dbt invocation deployed: (models of its own manifest,
-    the models it built successfully, its invocation id). DriftError when
+    the models it built successfully, its invocation id, its dbt target). DriftError when
     the file is not the result of a `dbt run` / `dbt build`, or when the
     manifest beside it belongs to another invocation."""
     if not run_results_path.exists():
@@ -274,7 +274,8 @@ def deployed_by(run_results_path: Path) -> tuple[dict[str, ModelCode], set[str],
     if str((manifest.get("metadata") or {}).get("invocation_id", "")) != invocation:
         raise DriftError(f"{manifest_path} was written by another dbt invocation than"
                          f" {run_results_path.name}: record right after the build")
-    return models_from_manifest(manifest), succeeded_models(results), invocation
+    run_target = (results.get("args") or {}).get("target")
+    return models_from_manifest(manifest), succeeded_models(results), invocation, run_target
 
 
 def record(
@@ -313,7 +314,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     options.add_db_option(parser)
     options.add_vars_option(parser)
     parser.add_argument("--target", default=None,
-                        help="dbt target (default NBA_DBT_TARGET or the profile default)")
+                        help="dbt target (default NBA_DBT_TARGET or the profile default; record:"
+                             " the target the recorded build ran on)")
     parser.add_argument("--run-results", default=str(PROJECT_ROOT / "target" / "run_results.json"),
                         help="run_results.json of the build to record")
     parser.add_argument("--project-dir", default=str(PROJECT_ROOT),
@@ -367,7 +369,9 @@ def _run(args: argparse.Namespace) -> int:
     overrides = getattr(args, "vars", None) or {}
     project_dir = Path(args.project_dir).resolve()
     if args.action == "record":
-        models, built, invocation = deployed_by(Path(args.run_results))
+        models, built, invocation, run_target = deployed_by(Path(args.run_results))
+        # the target the build ran on, unless stated
+        target = args.target or run_target or target
         count = record(db, target, models, built, invocation)
         print(f"recorded {count} deployed model(s) for target {target}")
         return EXIT_OK
@@ -395,7 +399,7 @@ def _run(args: argparse.Namespace) -> int:
         if not result.success:
             print("rebuild failed; drift remains", file=sys.stderr)
             return EXIT_ERROR
-        models, built, invocation = deployed_by(Path(target_path) / "run_results.json")
+        models, built, invocation, _ = deployed_by(Path(target_path) / "run_results.json")
     count = record(db, target, models, built, invocation)
     print(f"rebuilt and recorded {count} model(s)")
     return EXIT_OK
