@@ -186,8 +186,10 @@ def expected_features(data: OracleData, row: Record) -> dict[int, tuple[float | 
         for index, value in values.items()
     }
     versus = points_vs_opponent(data, player, row["opponent_team_abbr"], day)
+    # without games vs the opponent the value is absent (`fallback`); the
+    # vector carries the season average (tests_py/test_feature_stand_in.py)
     expected[29] = (versus, "opponent_history") if versus is not None else (
-        history[2], "fallback")
+        None, "fallback")
     return expected
 
 

@@ -16,6 +16,7 @@
       - a new gap is inserted (attempt_count 1, detected now);
       - a gap seen again keeps detected_at, gets last_seen_at now and
         attempt_count + 1 (a resolved gap seen again is reopened);
+        attempt_count is a run counter: a rerun of the same build adds 1;
       - an open gap of the window that is no longer a gap (the player now
         has a ready row, or is no longer expected) is resolved for that
         player alone (resolved_at now, resolved_by daily | backfill).
