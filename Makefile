@@ -108,3 +108,16 @@ SCALING ?=
 ## bench: benchmark cold build, daily run, backfill (and scaling) per tier
 bench: setup
 	$(BIN)/python bench/bench.py --tiers '$(TIERS)' --runs $(RUNS) $(if $(SCALING),--scaling,)
+
+# The season replay (docs/replay.md): every day of the 2025-26 season, from
+# opening night to the finals, run as production ran it, on the CI warehouse
+# (built first). Prints a line per day and the invariant counts; the figures
+# go in docs/benchmarks.md. REPLAY_START / REPLAY_END pick another range.
+REPLAY_START ?= 2025-10-21
+REPLAY_END ?= 2026-06-13
+.PHONY: bench-replay
+
+## bench-replay: replay the full 2025-26 season day by day (long)
+bench-replay: ci-warehouse
+	$(BIN)/nba-fs replay --source $(CI_DB) --target ci \
+		--start-date $(REPLAY_START) --end-date $(REPLAY_END) --work-dir warehouse/replay_season

@@ -270,7 +270,9 @@ def dispatch_counts(stdout: str) -> tuple[int, int]:
     """(dispatched, failed) from `nba-fs dispatch --json`."""
     with contextlib.suppress(ValueError):
         summary = json.loads(stdout[stdout.index("{"):])
-        return int(summary.get("dispatched", 0)), int(summary.get("failed", 0))
+        undelivered = sum(int(summary.get(key) or 0)
+                          for key in ("publish_failed", "not_sent", "unconfirmed"))
+        return int(summary.get("dispatched", 0)), undelivered
     return 0, 0
 
 

@@ -131,7 +131,9 @@ def test_odds_outage_alerts_and_healthy_days(replayed) -> None:
     assert summary["odds_outage_days"] >= 1
     assert summary["odds_outage_days_alerted"] == summary["odds_outage_days"]
     outage = {r["game_date"]: r for r in report["days"]}[days["odds outage"].isoformat()]
-    assert outage["alerts"].get("STAR_PLAYERS_MISSING_LINES", 0) >= 1
+    assert outage["alerts"].get("VEGAS_COVERAGE_LOW", 0) >= 1, outage["alerts"]
+    assert not outage["build_ok"], "the outage day's vegas-coverage gate did not fail the build"
+    assert summary["healthy_game_days_alerted"] == 0
 
 
 def test_dispatch_sends_each_ready_player_once_through_the_modes(replayed) -> None:

@@ -135,6 +135,10 @@ final as (
         season_day,
         coalesce(season_day <= {{ var('gate_season_warmup_days') }}, false)
             as is_season_warmup,
+        {#- Rows of a date after the run date were built before that
+            date's injury reports (tomorrow's, at today's run): every
+            rostered player has one. They are judged at their own run. #}
+        game_date > {{ date_literal(run_date()) }} as is_provisional,
         expected_players,
         total_records,
         {#- Canary floor: var gate_min_players_per_date, or every expected
