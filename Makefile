@@ -63,7 +63,7 @@ clean:
 	rm -rf target logs warehouse/*.duckdb warehouse/*.wal
 
 # ---------------------------------------------------------------------------
-# BigQuery emulator (issue 7). The emulator server (bqemulator) needs DuckDB
+# BigQuery emulator. The emulator server (bqemulator) needs DuckDB
 # 1.5.5 (the last release with an offline spatial-extension wheel), which
 # cannot share .venv (duckdb 2.0.1), so it gets its own environment. dbt
 # (dbt-bigquery), the loader and the tests run from .venv as usual.
@@ -93,7 +93,7 @@ test-bigquery: setup setup-bq
 		$(BIN)/pytest -p no:cacheprovider tests_py/test_bigquery_parity.py tests_py/test_partition_filters.py
 
 # ---------------------------------------------------------------------------
-# Benchmarks (issue 8): see docs/benchmarks.md. Prints a table and writes
+# Benchmarks: see docs/benchmarks.md. Prints a table and writes
 # bench/results/bench_<UTC time>.json (+ latest.json). Tiers: S (one season),
 # M (default preset), L (--scale 10: 21 M odds rows, long). Defaults S,M x 3
 # runs took 11 minutes on a loaded 2-core machine; `make bench TIERS=S RUNS=1`

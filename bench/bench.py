@@ -1,4 +1,4 @@
-"""Benchmark suite: cold builds, daily run, backfill and scaling (issue 8).
+"""Benchmark suite: cold builds, daily run, backfill and scaling.
 
 For each scale tier it generates a sample with `nba-fs generate`, then measures
 on copies of that raw-only DuckDB file (each in its own work directory):

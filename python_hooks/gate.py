@@ -1,4 +1,4 @@
-"""The prediction gate (quality-and-gating.md section 6): pure functions.
+"""The prediction gate (docs/python_layer.md, "The gate"): pure functions.
 
 Every threshold comes from dbt_project.yml vars through
 :mod:`python_hooks.contract`; ``overrides`` replace any of them.

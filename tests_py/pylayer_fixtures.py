@@ -1,7 +1,7 @@
 """Fixture rows of nba_predictions.ml_feature_store_v2 for the Python-layer tests.
 
 `feature_row(...)` builds one row with every column of the feature store
-(quality-and-gating.md section 1 + the identity columns); keyword arguments
+(docs/quality.md + the identity columns); keyword arguments
 override any column. `write_feature_store(path, rows)` writes them into a fresh
 DuckDB file, in the schema named by NBA_SCHEMA_PREDICTIONS.
 """

@@ -1,7 +1,7 @@
 """The feature store's quality fields against an independent Python oracle.
 
 `quality_fields` below is a plain, obviously-correct reading of
-quality-and-gating.md section 1 over a row's 39 raw source labels, with every
+docs/quality.md over a row's 39 raw source labels, with every
 number taken from dbt_project.yml through python_hooks.contract. The SQL
 (macros/quality/*, ml_feature_store_v2) must give the same answer on every
 row: random fixture rows built through dbt, and, when a CI warehouse built

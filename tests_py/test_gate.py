@@ -1,4 +1,4 @@
-"""The prediction gate (quality-and-gating.md section 6), rule by rule."""
+"""The prediction gate (docs/python_layer.md, "The gate"), rule by rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Gating tests (quality-and-gating.md section 3) on a real build.
+"""Gating tests (docs/monitoring.md) on a real build.
 
 Data is broken on purpose on one date of a clean window and the matching
 gate must warn or fail per its thresholds (vars), judged from dbt's

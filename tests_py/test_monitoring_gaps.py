@@ -1,6 +1,6 @@
 """feature_store_gaps on a real build: gaps appear with their reason when
 upstream rows disappear, resolve per player when they come back, and are
-never duplicated by reruns (quality-and-gating.md section 4).
+never duplicated by reruns (docs/monitoring.md).
 
 Works on a private copy of the session's built `small` warehouse; every
 rebuild is limited to one past date with the start_date / end_date vars,

@@ -1,4 +1,4 @@
-"""scraper_health_star_lines on generated data (quality-and-gating.md s. 5).
+"""scraper_health_star_lines on generated data (docs/monitoring.md).
 
 The generator records every injected odds outage in
 nba_raw.generation_manifest (kind odds_api_outage_date: the odds API scraped

@@ -1,5 +1,5 @@
 {#-
-    Presence flags of a row (quality-and-gating.md section 1).
+    Presence flags of a row (docs/quality.md).
     has_vegas_line reads feature 25 (the current line). fixed: production
     read feature 28, which is never a default, so it was always true.
 -#}

@@ -3,7 +3,7 @@
 {#-
     The feature store: one row per (player_lookup, game_date) with the 39
     features as a vector, per-feature value / source / quality, and the
-    row's quality fields (quality-and-gating.md section 1). Every rule comes
+    row's quality fields (docs/quality.md). Every rule comes
     from dbt_project.yml vars through the macros in macros/quality/.
 -#}
 

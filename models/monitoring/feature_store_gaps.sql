@@ -6,7 +6,7 @@
 ) }}
 
 {#-
-    Gap lifecycle (quality-and-gating.md section 4). A gap is an expected
+    Gap lifecycle (docs/monitoring.md). A gap is an expected
     player on a date (upcoming_player_game_context) whose feature row is
     missing, or not quality ready because of a required default.
 

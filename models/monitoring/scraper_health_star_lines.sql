@@ -2,7 +2,7 @@
     'game_date', require_partition_filter=false)) }}
 
 {#-
-    Scraper health (quality-and-gating.md section 5): star players expected
+    Scraper health (docs/monitoring.md): star players expected
     to play who have no pre-tipoff line from any source (books price nearly
     every star, so this points to a scraper fault). One row per
     (player_lookup, game_date). Per star, the sources without a line; per

@@ -2,7 +2,7 @@
     'game_date', require_partition_filter=false)) }}
 
 {#-
-    Vegas line coverage per game date (quality-and-gating.md section 5):
+    Vegas line coverage per game date (docs/monitoring.md):
     the share of feature rows whose current line (feature 25) is present,
     banded healthy / warning / critical, with the per-source line counts
     of player_prop_lines to tell which scraper fell short.

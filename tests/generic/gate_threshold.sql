@@ -1,5 +1,5 @@
 {#-
-    Gating test on a per-date value (quality-and-gating.md section 3).
+    Gating test on a per-date value (docs/monitoring.md).
 
     Returns one row per judged date whose `column_name` crosses a threshold,
     with gate_level 'warn' or 'error'. The test warns when any date is at
