@@ -389,27 +389,38 @@ def lock_path(db: str | None) -> Path:
 @contextlib.contextmanager
 def dispatch_lock(path: Path) -> Iterator[None]:
     """An exclusive, non-blocking lock (flock) on ``path``; DispatchBusy if held.
-    The kernel releases it when the process dies, so a crash never leaves it."""
+    The kernel releases it when the process dies, so a crash never leaves it
+    held; the file itself is removed when the lock is released."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+    for _ in range(10):
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
+            os.close(fd)
             if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                 raise
-            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip() or "unknown"
             raise DispatchBusy(
                 f"another dispatch is running on this warehouse ({holder}; lock {path});"
                 " nothing sent - run again when it has finished") from None
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the holder removed the file meanwhile: lock the new one
+    else:
+        raise DispatchBusy(f"could not take the dispatch lock {path}")
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"pid {os.getpid()} since {clock.utc_now():%Y-%m-%dT%H:%M:%SZ}".encode(), 0)
-        try:
-            yield
-        finally:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        yield
     finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
 
 

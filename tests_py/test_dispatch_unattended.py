@@ -401,11 +401,19 @@ def test_worker_token_never_reaches_the_ledger_or_the_logs(db, capfd, caplog):
 
 
 def test_ledger_file_and_lock_are_private(db, tmp_path):
-    sink = LocalSink(str(tmp_path / "outbox.jsonl"))
+    modes = {}
+
+    class Peeking(LocalSink):
+        def publish(self, message) -> None:
+            modes["lock"] = os.stat(dispatch.lock_path(db)).st_mode & 0o777
+            super().publish(message)
+
+    sink = Peeking(str(tmp_path / "outbox.jsonl"))
     dispatch.dispatch(game_date=DAY, mode=gate.Mode.FIRST, sink=sink, db=db, now=NOW)
     sink.close()
-    for path in (tmp_path / "outbox.jsonl", dispatch.lock_path(db)):
-        assert oct(os.stat(path).st_mode & 0o777) == oct(0o600), path
+    assert oct(os.stat(tmp_path / "outbox.jsonl").st_mode & 0o777) == oct(0o600)
+    assert oct(modes["lock"]) == oct(0o600)
+    assert not dispatch.lock_path(db).exists()  # removed on release
 
 
 def test_ledger_rows_are_written_before_publishing(db, tmp_path):
