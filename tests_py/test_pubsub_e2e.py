@@ -169,4 +169,3 @@ def test_dispatch_through_pubsub_push_to_the_worker(emulator, tmp_path, monkeypa
     elapsed = time.monotonic() - started
     print(f"\npubsub e2e: emulator start {emulator.startup_s:.1f} s, test {elapsed:.1f} s,"
           f" {len(rows)} requests, {len(nacked)} redelivered")
-    assert elapsed < 60

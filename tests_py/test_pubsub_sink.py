@@ -1,10 +1,11 @@
-"""PubSubSink through the real google-cloud-pubsub client, on loopback.
+"""PubSubSink through the real google-cloud-pubsub client, on loopback: a fast unit test.
 
-The official Pub/Sub emulator ships with the gcloud SDK (Java), not on PyPI,
-so this test runs a minimal gRPC Publisher service in-process with grpcio and
-the client library's own proto-plus message types, and points the client at it
-with PUBSUB_EMULATOR_HOST (the variable the client honours). Everything from
-PubSubSink.publish down to the HTTP/2 wire is the real library.
+It runs a minimal gRPC Publisher service in-process with grpcio and the client
+library's own proto-plus message types, and points the client at it with
+PUBSUB_EMULATOR_HOST (the variable the client honours), so it can make publishes
+fail on purpose. Everything from PubSubSink.publish down to the HTTP/2 wire is
+the real library. The whole path through the gcloud SDK's own emulator, push
+deliveries to a worker included, is tests_py/test_pubsub_e2e.py.
 """
 
 from __future__ import annotations
