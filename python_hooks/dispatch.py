@@ -13,7 +13,7 @@ Flow (one DuckDB writer at a time, see docs/python_layer.md):
    sink, with retry, appending each outcome at once (``published``,
    ``failed`` with the error, or ``not_sent`` when the run stopped first: a
    deadline, the circuit breaker, SIGTERM/SIGINT). The ledger is append-only:
-   the status of a request is its latest row.
+   the status of a request is its final row, else its pending row.
 
 Exit status: 0 all requests published (or nothing to do; a date without
 scheduled games); 1 at least one request failed or was not sent (it is in the
@@ -213,12 +213,13 @@ def ledger_row(
     }
 
 
-def _status_rank(row: Mapping[str, Any]) -> tuple[Any, int]:
-    return (str(row.get("created_at") or ""), 0 if row.get("status") == PENDING else 1)
+def _status_rank(row: Mapping[str, Any]) -> tuple[int, str]:
+    return (0 if row.get("status") == PENDING else 1, str(row.get("created_at") or ""))
 
 
 def latest_status(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """request_id -> its latest ledger row (a final status outranks pending)."""
+    """request_id -> its status row: the final one (published, failed,
+    not_sent) when there is one, else pending; the latest of equals."""
     latest: dict[str, dict[str, Any]] = {}
     for row in sorted(rows, key=_status_rank):
         latest[str(row["request_id"])] = dict(row)

@@ -91,11 +91,11 @@ def run_dispatch(db: str, sink, mode=gate.Mode.FIRST, **kwargs) -> dict:
     return dispatch.dispatch(game_date=DAY, mode=mode, sink=sink, db=db, now=NOW, **kwargs)
 
 
-# The ledger is append-only: a request's status is its latest row.
+# The ledger is append-only: a request's status is its final row, else pending.
 LATEST_SQL = """
 select player_lookup, status, attempts, error from (
     select *, row_number() over (
-        partition by request_id order by created_at desc, status = 'pending') as n
+        partition by request_id order by status = 'pending', created_at desc) as n
     from nba_predictions.prediction_requests
 ) where n = 1 order by 1
 """

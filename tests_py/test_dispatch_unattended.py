@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 LATEST_SQL = """
 select player_lookup, status, attempts, error from (
     select *, row_number() over (
-        partition by request_id order by created_at desc, status = 'pending') as n
+        partition by request_id order by status = 'pending', created_at desc) as n
     from nba_predictions.prediction_requests
 ) where n = 1 order by 1
 """

@@ -143,7 +143,7 @@ def test_dispatch_through_pubsub_push_to_the_worker(emulator, tmp_path, monkeypa
         with requests as (
             select * from (
                 select *, row_number() over (partition by request_id
-                    order by created_at desc, status = 'pending') as n
+                    order by status = 'pending', created_at desc) as n
                 from nba_predictions.prediction_requests) where n = 1
         ),
         predicted as (
