@@ -333,6 +333,7 @@ class Ledger:
         with _critical():
             self.fallback.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.fallback, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.fchmod(fd, 0o600)  # also a file an earlier version created
             with os.fdopen(fd, "a", encoding="utf-8") as handle:
                 for row in rows:
                     handle.write(json.dumps(row, default=str, sort_keys=True) + "\n")

@@ -117,6 +117,7 @@ def _private_append(path: str) -> Any:
     """Open ``path`` for appending; a new file is readable by its owner only."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)  # also a file an earlier version created
     return os.fdopen(fd, "a", encoding="utf-8")
 
 
