@@ -37,6 +37,7 @@ import datetime as dt
 import json
 import math
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -641,7 +642,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default=None, help="dbt target (default: the profile's)")
 
 
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    # SystemExit unwinds the replay, so its worker process is stopped too.
+    raise SystemExit(128 + signum)
+
+
 def run(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         if args.days:
             days = sorted({options.parse_date(value) for value in args.days.split(",") if value})

@@ -144,3 +144,35 @@ def test_dispatch_sends_each_ready_player_once_through_the_modes(replayed) -> No
         assert record["dispatched"] > 0, record
         assert record["dispatch_failed"] == 0, record
         assert all(rc == 0 for rc in record["dispatch_rc"]), record
+
+
+def test_sigterm_stops_the_replay_and_its_worker(default_warehouse_path: Path,
+                                                 tmp_path: Path) -> None:
+    """A replay stopped by its scheduler leaves no worker process behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    work = tmp_path / "stopped"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "python_hooks.cli", "replay", "--source",
+         str(default_warehouse_path), "--target", "ci", "--days", "2025-11-03",
+         "--work-dir", str(work)],
+        cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT), "DBT_TARGET_PATH": str(work / "t"),
+                                    "DBT_LOG_PATH": str(work / "l")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def worker_pids() -> list[str]:
+        found = subprocess.run(["pgrep", "-f", f"worker --db {work}/replay.duckdb"],
+                               capture_output=True, text=True).stdout.split()
+        return found
+
+    deadline = time.monotonic() + 240
+    while not worker_pids() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert worker_pids(), "the replay's worker never started"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(60) == 128 + signal.SIGTERM
+    time.sleep(1)
+    assert worker_pids() == []
