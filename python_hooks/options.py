@@ -95,5 +95,7 @@ def configure_logging(args: argparse.Namespace) -> None:
         root.addHandler(handler)
         root.propagate = False
     for handler in root.handlers:
-        if getattr(handler, "_nba_fs", False):
-            handler.setStream(sys.stderr)
+        # Follow sys.stderr when it was replaced (tests capture it). Assign
+        # instead of setStream, which flushes the old stream, maybe closed.
+        if getattr(handler, "_nba_fs", False) and handler.stream is not sys.stderr:
+            handler.stream = sys.stderr

@@ -45,7 +45,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from python_hooks import gate, options, warehouse
+from python_hooks import clock, gate, options, warehouse
 from python_hooks.predictor import SYSTEM_ID, predict_points
 from python_hooks.redact import redact
 
@@ -168,7 +168,7 @@ def handle_request(
     wh: Any,
     *,
     system_id: str = SYSTEM_ID,
-    now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.timezone.utc),
+    now: Callable[[], dt.datetime] = clock.utc_now,
 ) -> dict[str, Any]:
     """Predict for one request; ``wh`` must be writable. Returns a report.
     Raises RequestError (a ValueError) for an invalid request."""
