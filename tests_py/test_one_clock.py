@@ -7,8 +7,11 @@ and stay allowed; bench/ and the tests measure and fix times of their own.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +26,7 @@ ALLOWED = {
     "python_hooks/clock.py",
     "macros/date_window/date_window.sql",  # macro run_date
     "macros/monitoring/monitoring.sql",  # macro utc_now
+    "macros/date_window/current_timestamp.sql",  # dbt's now is utc_now
 }
 
 
@@ -48,3 +52,18 @@ def test_sql_reads_the_clock_only_in_run_date_and_utc_now() -> None:
                    for p in (ROOT / folder).rglob("*.sql"))
     paths += sorted((ROOT / "models").rglob("*.yml"))
     assert readers(SQL_READERS, paths) == []
+
+
+@pytest.mark.dbt
+def test_source_freshness_is_judged_at_the_run_moment(small_warehouse) -> None:
+    """dbt source freshness compares load times with the one clock's now:
+    fresh on the sample's own run date, stale a week later, whatever the
+    machine's date (years after the sample)."""
+    def states(run_date: str) -> set[str]:
+        small_warehouse.dbt("source", "freshness", check=False, env={"NBA_RUN_DATE": run_date})
+        sources = json.loads((small_warehouse.work / "target" / "sources.json").read_text())
+        return {result["status"] for result in sources["results"]
+                if result["unique_id"].endswith((".schedule", ".odds_api_player_points_props"))}
+
+    assert states(small_warehouse.run_date) == {"pass"}
+    assert states("2022-01-22") == {"error"}
