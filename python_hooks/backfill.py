@@ -1,10 +1,14 @@
 """`nba-fs backfill`: rebuild a range of game dates through dbt, resumably.
 
 The work itself is dbt's: each chunk of dates is one `dbt run` (or `build`)
-of the date-window models with `start_date` / `end_date` vars, invoked through
-dbt's programmatic runner. Date-window models replace whole dates, so a chunk
-can be re-run any number of times with the same result; that is what makes
-resume and re-runs safe.
+of the date-window models, invoked through dbt's programmatic runner. The
+project is parsed once per command (python_hooks.dbt_invoke.ParsedProject)
+and each chunk's window reaches the models through the env vars
+NBA_WINDOW_START / NBA_WINDOW_END, which macros/date_window reads when a
+model compiles: `start_date` / `end_date` vars would make dbt re-parse the
+whole project for every chunk. Date-window models replace whole dates, so a
+chunk can be re-run any number of times with the same result; that is what
+makes resume and re-runs safe.
 
 Progress is a small JSON file per backfill (warehouse/backfill_state/), written
 atomically after each finished chunk: a run killed mid-chunk resumes at that
@@ -41,10 +45,11 @@ from python_hooks.warehouse import (
 log = logging.getLogger("nba_fs.backfill")
 PROJECT_ROOT = contract.PROJECT_ROOT
 DEFAULT_SELECT = "tag:phase4 tag:phase5"
-# Each dbt invocation pays a fixed cost (start, parse, full-history inputs):
-# the 2021-11-02..2021-12-31 window (58 game dates, default sample) took
-# 30.7 s in one chunk, 48.0 s in chunks of 31 and 151 s in chunks of 8
-# (2 cores, shared). Bigger chunks win; 60 keeps resume steps reasonable.
+# Each chunk pays a fixed cost (full-history inputs; before the project was
+# parsed once per command, also a full parse): the 2021-11-02..2021-12-31
+# window (58 game dates, default sample) took 30.7 s in one chunk, 48.0 s in
+# chunks of 31 and 151 s in chunks of 8 (2 cores, shared, parse per chunk).
+# Bigger chunks win; 60 keeps resume steps reasonable.
 DEFAULT_CHUNK_DAYS = 60
 # Dates further apart than this never share a chunk: a chunk rebuilds every
 # calendar date between its ends, so bridging a long gap would be wasted work.
@@ -90,18 +95,25 @@ def chunk_dates(
     return chunks
 
 
-def dbt_args(
-    command: str, chunk: Sequence[dt.date], select: str, target: str | None,
-    overrides: Mapping[str, Any] | None = None,
-) -> list[str]:
-    """dbt arguments of one chunk: the user's --vars overrides plus the
-    chunk's date window (which wins)."""
-    window = {"start_date": chunk[0].isoformat(), "end_date": chunk[-1].isoformat()}
-    return [
-        command, "--select", *select.split(),
-        *dbt_invoke.vars_args(overrides, window),
-        *dbt_invoke.common_args(target, PROJECT_ROOT),
-    ]
+WINDOW_VARS = ("start_date", "end_date")
+
+
+def common_dbt_args(target: str | None, overrides: Mapping[str, Any] | None = None) -> list[str]:
+    """dbt arguments of the parse and of every chunk: the user's --vars
+    overrides without start_date / end_date (each chunk's window wins, and
+    those vars would hide it: they take precedence over the env vars)."""
+    kept = {k: v for k, v in dict(overrides or {}).items() if k not in WINDOW_VARS}
+    return [*dbt_invoke.vars_args(kept), *dbt_invoke.common_args(target, PROJECT_ROOT)]
+
+
+def dbt_args(command: str, select: str) -> list[str]:
+    """dbt arguments of one chunk (the window is in window_env)."""
+    return [command, "--select", *select.split()]
+
+
+def window_env(chunk: Sequence[dt.date]) -> dict[str, str]:
+    """The chunk's date window, as the env vars macros/date_window reads."""
+    return {"NBA_WINDOW_START": chunk[0].isoformat(), "NBA_WINDOW_END": chunk[-1].isoformat()}
 
 
 def format_duration(seconds: float) -> str:
@@ -318,17 +330,27 @@ def gaps_resolved_since(wh: Warehouse, since: str, dates: Sequence[dt.date]) -> 
 # ---------------------------------------------------------------------------
 
 
-def invoke_dbt(args: list[str], db: str | None = None) -> bool:
-    """Run dbt through its programmatic runner on warehouse ``db`` (--db reaches
-    dbt as NBA_DUCKDB_PATH); True when every node passed."""
-    from dbt.cli.main import dbtRunner
+class ChunkRunner:
+    """dbt on warehouse ``db`` (--db reaches dbt as NBA_DUCKDB_PATH), the
+    project parsed at the first chunk and reused by every later one."""
 
-    log.debug("dbt %s", " ".join(args))
-    with dbt_invoke.duckdb_env(db):
-        result = dbtRunner().invoke(args)
-    if result.exception is not None:
-        log.error("dbt raised: %s", result.exception)
-    return bool(result.success)
+    def __init__(self, db: str | None, common: Sequence[str]) -> None:
+        self.db = db
+        self.common = list(common)
+        self.project: dbt_invoke.ParsedProject | None = None
+
+    def __call__(self, args: list[str], env: Mapping[str, str]) -> bool:
+        """True when every node passed."""
+        try:
+            if self.project is None:
+                self.project = dbt_invoke.ParsedProject(self.common, db=self.db)
+        except dbt_invoke.DbtParseError as exc:
+            log.error("%s", exc)
+            return False
+        result = self.project.invoke(args, env=env)
+        if result.exception is not None:
+            log.error("dbt raised: %s", result.exception)
+        return bool(result.success)
 
 
 def run_backfill(
@@ -338,16 +360,17 @@ def run_backfill(
     chunk_days: int,
     command: str,
     target: str | None,
-    dbt: Callable[[list[str]], bool] | None = None,
+    dbt: Callable[[list[str], Mapping[str, str]], bool] | None = None,
     out: Any = sys.stderr,
     overrides: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Each pending chunk through dbt; a tqdm bar shows dates done, rows
+    """Each pending chunk through dbt (``dbt(args, env)``, default a
+    ChunkRunner: one parse for all chunks); a tqdm bar shows dates done, rows
     written and time left (this run's pace: dates an earlier, resumed run
     finished cost nothing now)."""
     from tqdm import tqdm
 
-    run_dbt = dbt or (lambda args: invoke_dbt(args, db))
+    run_dbt = dbt or ChunkRunner(db, common_dbt_args(target, overrides))
     pending = state.pending()
     total = len(state.dates)
     started = time.monotonic()
@@ -356,7 +379,7 @@ def run_backfill(
               desc="backfill", mininterval=0) as bar:
         bar.set_postfix_str(f"{sum(state.rows_by_date.values()):,} rows")
         for chunk in chunk_dates(pending, chunk_days):
-            if not run_dbt(dbt_args(command, chunk, state.select, target, overrides)):
+            if not run_dbt(dbt_args(command, state.select), window_env(chunk)):
                 state.status = "failed"
                 state.save()
                 bar.write(

@@ -70,3 +70,75 @@ def invoke(command: Sequence[str], *, db: str | None = None, target: str | None 
     log.debug("dbt %s", " ".join(args))
     with duckdb_env(db):
         return dbtRunner(callbacks=list(callbacks)).invoke(args)
+
+
+@contextlib.contextmanager
+def environ(values: Mapping[str, str | None]) -> Iterator[None]:
+    """``os.environ`` updated with ``values`` (None unsets) for the duration."""
+    before = {name: os.environ.get(name) for name in values}
+    try:
+        for name, value in values.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def release_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after
+    an in-process run, so other processes (and DuckDB connections of this
+    one) can open the file (DuckDB: one writer process at a time)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter: nothing held here
+        return
+    with DuckDBConnectionManager._LOCK:
+        if DuckDBConnectionManager._ENV is not None:
+            DuckDBConnectionManager._ENV.close()
+            DuckDBConnectionManager._ENV = None
+
+
+class DbtParseError(RuntimeError):
+    """``dbt parse`` failed: nothing can run."""
+
+
+class ParsedProject:
+    """dbt in-process with the project parsed once: every ``invoke`` reuses
+    that manifest (no parse, not even a partial one), so a command that runs
+    dbt many times (one run per backfill chunk, per replayed day) pays the
+    parse once. What changes between invocations reaches the models through
+    environment variables the macros read when a node compiles, never when
+    the project is parsed: NBA_RUN_DATE (the run date) and NBA_WINDOW_START /
+    NBA_WINDOW_END (a window), see macros/date_window. Vars are parsed into
+    the manifest, so ``common`` (with any ``--vars``) is fixed for the
+    project's life. After each invocation the DuckDB file is released.
+    """
+
+    def __init__(self, common: Sequence[str], *, db: str | None = None,
+                 env: Mapping[str, str | None] | None = None) -> None:
+        from dbt.cli.main import dbtRunner
+
+        self.common = list(common)
+        self.db = db
+        with duckdb_env(db), environ(env or {}):
+            parsed = dbtRunner().invoke(["parse", *self.common])
+        if not parsed.success:
+            raise DbtParseError(f"dbt parse failed: {parsed.exception}")
+        self._runner = dbtRunner(manifest=parsed.result)
+
+    def invoke(self, command: Sequence[str], env: Mapping[str, str | None] | None = None) -> Any:
+        """``dbt <command...> <common...>`` with ``env`` set for the duration."""
+        args = [*command, *self.common]
+        log.debug("dbt %s (parsed once) env %s", " ".join(args), dict(env or {}))
+        try:
+            with duckdb_env(self.db), environ(env or {}):
+                return self._runner.invoke(args)
+        finally:
+            release_duckdb()

@@ -46,7 +46,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from python_hooks import clock, options
+from python_hooks import clock, dbt_invoke, options
 from python_hooks.contract import PROJECT_ROOT
 
 RAW_SCHEMA = "nba_raw"
@@ -166,46 +166,33 @@ def stage_raw_as_of(con: Any, tables: Sequence[str], cutoff: dt.datetime) -> Non
 class DailyBuild:
     """dbt in-process, the project parsed once: each day's build reuses the
     manifest, and the run date reaches the models through NBA_RUN_DATE,
-    which macros read when they compile, not when the project is parsed."""
+    which macros read when they compile, not when the project is parsed
+    (python_hooks.dbt_invoke.ParsedProject)."""
 
     def __init__(self, target: str | None, target_path: Path) -> None:
-        from dbt.cli.main import dbtRunner
-
-        self._common = ["--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
-                        "--target-path", str(target_path)]
+        common = ["--quiet", "--project-dir", str(PROJECT_ROOT), "--profiles-dir", str(PROJECT_ROOT),
+                  "--target-path", str(target_path)]
         if target:
-            self._common += ["--target", target]
+            common += ["--target", target]
         self.target_path = target_path
-        parsed = dbtRunner().invoke(["parse", "--quiet", *self._common])
-        if not parsed.success or parsed.result is None:
-            raise ReplayError(f"dbt parse failed: {parsed.exception}")
-        self._runner = dbtRunner(manifest=parsed.result)
+        try:
+            self._project = dbt_invoke.ParsedProject(common)
+        except dbt_invoke.DbtParseError as exc:
+            raise ReplayError(str(exc)) from exc
 
     def run(self, day: dt.date) -> tuple[bool, list[str]]:
         os.environ[clock.RUN_DATE_ENV] = day.isoformat()
-        result = self._runner.invoke([*DAILY_BUILD, "--quiet", *self._common])
+        result = self._project.invoke(DAILY_BUILD)
         failures = []
         for node in getattr(result.result, "results", None) or []:
             if str(node.status) in ("error", "fail"):
                 failures.append(node.node.name)
         if result.exception is not None:
             failures.append(f"dbt: {result.exception}")
-        release_duckdb()
         return result.success, failures
 
 
-def release_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after
-    an in-process run, so the day's alerts, dispatch and worker processes
-    can open the file (DuckDB: one writer process at a time)."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # another adapter: nothing held here
-        return
-    with DuckDBConnectionManager._LOCK:
-        if DuckDBConnectionManager._ENV is not None:
-            DuckDBConnectionManager._ENV.close()
-            DuckDBConnectionManager._ENV = None
+release_duckdb = dbt_invoke.release_duckdb
 
 
 def free_port() -> int:

@@ -4,6 +4,7 @@ on another target or a rebuilt warehouse are rebuilt, not "already done"."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -32,16 +33,36 @@ def make_warehouse(path: Path) -> None:
     con.close()
 
 
+WINDOW_ENV = ("NBA_WINDOW_START", "NBA_WINDOW_END")
+
+
+class Calls(list):
+    """dbt invocations that ran nodes; ``parses``: the parses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parses: list[list[str]] = []
+
+
 @pytest.fixture
 def fake_dbt(monkeypatch):
-    calls: list[list[str]] = []
+    """dbt's runner, recording each invocation but the parse (the project is
+    parsed once per command, then every chunk reuses the manifest: the
+    runner is given it, and the chunk's window is in the environment)."""
+    calls = Calls()
+    parses = calls.parses
 
     class Runner:
         def __init__(self, *args, **kwargs) -> None:
-            pass
+            self.manifest = kwargs.get("manifest")
 
         def invoke(self, args):
-            calls.append(list(args))
+            if args[0] == "parse":
+                assert self.manifest is None
+                parses.append(list(args))
+                return SimpleNamespace(success=True, exception=None, result="manifest")
+            assert self.manifest == "manifest", "a chunk re-parsed the project"
+            calls.append([*args, "ENV", *(f"{n}={os.environ.get(n)}" for n in WINDOW_ENV)])
             return SimpleNamespace(success=True, exception=None, result=None)
 
     import dbt.cli.main
@@ -85,7 +106,6 @@ def test_state_is_keyed_on_target_and_warehouse_identity(tmp_path, fake_dbt, cap
 def test_db_reaches_dbt(tmp_path, fake_dbt, capsys, monkeypatch):
     """dbt builds the warehouse the command was given, not NBA_DUCKDB_PATH's."""
     seen: list[str | None] = []
-    import os
 
     class Runner:
         def __init__(self, *a, **k) -> None:
@@ -102,7 +122,7 @@ def test_db_reaches_dbt(tmp_path, fake_dbt, capsys, monkeypatch):
     db = tmp_path / "nba.duckdb"
     make_warehouse(db)
     run(db, tmp_path / "state", capsys=capsys)
-    assert seen == [str(db.resolve())]
+    assert seen == [str(db.resolve())] * 2  # the parse, then the one chunk
 
 
 def test_vars_reach_dbt_with_the_chunk_window(tmp_path, fake_dbt, capsys):
@@ -112,5 +132,21 @@ def test_vars_reach_dbt_with_the_chunk_window(tmp_path, fake_dbt, capsys):
     make_warehouse(db)
     run(db, tmp_path / "state", "--vars", "{min_history_games: 5}", capsys=capsys)
     (args,) = fake_dbt
-    passed = json.loads(args[args.index("--vars") + 1])
-    assert passed == {"min_history_games": 5, "start_date": "2021-11-02", "end_date": "2021-11-04"}
+    (parse,) = fake_dbt.parses
+    for invoked in (args, parse):  # vars are parsed into the manifest: the same on both
+        assert json.loads(invoked[invoked.index("--vars") + 1]) == {"min_history_games": 5}
+    assert args[args.index("ENV") + 1:] == ["NBA_WINDOW_START=2021-11-02",
+                                            "NBA_WINDOW_END=2021-11-04"]
+    assert os.environ.get("NBA_WINDOW_START") is None  # set only while dbt ran
+
+
+def test_one_parse_for_every_chunk_and_the_window_wins_over_vars(tmp_path, fake_dbt, capsys):
+    db = tmp_path / "nba.duckdb"
+    make_warehouse(db)
+    run(db, tmp_path / "state", "--chunk-days", "1",
+        "--vars", "{start_date: 2020-01-01, end_date: 2020-01-02}", capsys=capsys)
+    assert len(fake_dbt.parses) == 1 and len(fake_dbt) == len(DATES)
+    for day, args in zip(DATES, fake_dbt):
+        assert "--vars" not in args  # a start_date var would hide the chunk's window
+        assert args[args.index("ENV") + 1:] == [f"NBA_WINDOW_START={day}", f"NBA_WINDOW_END={day}"]
+    assert "--vars" not in fake_dbt.parses[0]

@@ -2,8 +2,11 @@
     Date windows of the date-keyed (incremental) models.
 
     The window is decided at compile time, in Jinja, from the vars
-    `start_date` / `end_date` (both inclusive). Without them it is the daily
-    window [today - daily_lookback_days, today + daily_lookahead_days].
+    `start_date` / `end_date` (both inclusive), else the env vars
+    NBA_WINDOW_START / NBA_WINDOW_END (same meaning; what `nba-fs backfill`
+    passes, because a new env value does not make dbt re-parse the project
+    and new --vars do). Without either it is the daily window
+    [today - daily_lookback_days, today + daily_lookahead_days].
     Computing it in Jinja (not with current_date in SQL) gives literal dates,
     which BigQuery needs for static insert_overwrite partitions and partition
     pruning, and makes a compiled run reproducible.
@@ -16,7 +19,7 @@
 -#}
 {% macro run_date() %}
     {%- set dt = modules.datetime -%}
-    {%- set explicit = env_var('NBA_RUN_DATE', '') | trim -%}
+    {%- set explicit = compile_time_env('NBA_RUN_DATE') -%}
     {%- if explicit -%}
         {{ return(dt.date.fromisoformat(explicit)) }}
     {%- endif -%}
@@ -31,7 +34,7 @@
     otherwise. python_hooks/clock.py daily_run_at is the same rule.
 -#}
 {% macro fixed_run_moment() %}
-    {%- if not (env_var('NBA_RUN_DATE', '') | trim) -%}
+    {%- if not compile_time_env('NBA_RUN_DATE') -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set dt = modules.datetime -%}
@@ -44,11 +47,27 @@
 {% endmacro %}
 
 
+{#-
+    An env var read only when dbt executes (compiles a node, runs an
+    operation), '' when unset. dbt records every env var a file reads while
+    it parses, and re-parses those files when the value changes: a read at
+    parse time would make each new run date or backfill window re-parse the
+    models. What parsing renders is thrown away (only refs and configs are
+    kept, and none of them depends on these values).
+-#}
+{% macro compile_time_env(name) %}
+    {%- if not execute -%}
+        {{ return('') }}
+    {%- endif -%}
+    {{ return(env_var(name, '') | trim) }}
+{% endmacro %}
+
+
 {% macro date_window_bounds() %}
     {%- set dt = modules.datetime -%}
     {%- set today = run_date() -%}
-    {%- set start_var = var('start_date', none) -%}
-    {%- set end_var = var('end_date', none) -%}
+    {%- set start_var = var('start_date', none) or compile_time_env('NBA_WINDOW_START') -%}
+    {%- set end_var = var('end_date', none) or compile_time_env('NBA_WINDOW_END') -%}
     {%- if start_var -%}
         {%- set start = dt.date.fromisoformat(start_var | string) -%}
     {%- else -%}
@@ -105,10 +124,12 @@
 
 {#-
     Dates an analysis reads: the start_date / end_date window when those
-    vars are given, else every date (with a partition filter either way).
+    vars (or NBA_WINDOW_START / NBA_WINDOW_END) are given, else every date
+    (with a partition filter either way).
 -#}
 {% macro requested_dates_predicate(date_column) %}
-    {%- if var('start_date', none) or var('end_date', none) -%}
+    {%- if var('start_date', none) or var('end_date', none)
+        or compile_time_env('NBA_WINDOW_START') or compile_time_env('NBA_WINDOW_END') -%}
         {{ date_window_predicate(date_column) }}
     {%- else -%}
         {{ all_dates_predicate(date_column) }}
