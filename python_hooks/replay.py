@@ -183,6 +183,10 @@ class DailyBuild:
     def run(self, day: dt.date) -> tuple[bool, list[str]]:
         os.environ[clock.RUN_DATE_ENV] = day.isoformat()
         result = self._project.invoke(DAILY_BUILD)
+        if isinstance(result.exception, (SystemExit, KeyboardInterrupt)):
+            # dbt's runner catches every exception, a signal's too: a replay
+            # stopped during a build must stop, not go on to the next day.
+            raise result.exception
         failures = []
         for node in getattr(result.result, "results", None) or []:
             if str(node.status) in ("error", "fail"):
@@ -499,6 +503,7 @@ def summarise(records: Sequence[DayRecord], comparison: dict[str, Any], doubles:
         "double_dispatches": doubles,
         "requests_dispatched": sum(r.dispatched for r in records),
         "requests_failed": sum(r.dispatch_failed for r in records),
+        "dispatch_errors": sum(rc != 0 for r in records for rc in r.dispatch_rc),
         "odds_outage_days": len(outage_records),
         "odds_outage_days_alerted": sum(odds_alerted(r) for r in outage_records),
         "healthy_game_days": len(healthy),
@@ -513,9 +518,20 @@ def summarise(records: Sequence[DayRecord], comparison: dict[str, Any], doubles:
 
 
 def invariant_failures(summary: dict[str, Any]) -> list[str]:
+    """The invariants a replay must hold; a failed daily build alone is not
+    one (an odds-outage day fails its vegas gate on purpose)."""
     failures = []
     if summary["game_days_without_rows"]:
         failures.append(f"{summary['game_days_without_rows']} game days without feature rows")
+    if summary["game_days_short_of_rosters"]:
+        failures.append(f"{summary['game_days_short_of_rosters']} game days below half"
+                        " their rosters")
+    if summary["requests_failed"] or summary["dispatch_errors"]:
+        failures.append(f"dispatch: {summary['requests_failed']} requests not delivered,"
+                        f" {summary['dispatch_errors']} runs with a non-zero exit")
+    if summary["healthy_game_days_alerted"]:
+        failures.append(f"{summary['healthy_game_days_alerted']} healthy game days raised an"
+                        " odds alert")
     if summary["days_without_rows_for_tomorrow"]:
         failures.append(f"{summary['days_without_rows_for_tomorrow']} days gave tomorrow's"
                         " games no rows")
@@ -603,7 +619,7 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"    cells differing elsewhere              {sum(cmp['unexpected_differences'].values())}",
         f"  players dispatched twice            {summary['double_dispatches']}",
         f"  requests dispatched / failed        {summary['requests_dispatched']} /"
-        f" {summary['requests_failed']}",
+        f" {summary['requests_failed']} ({summary['dispatch_errors']} runs exited non-zero)",
         f"  odds-outage days alerted            {summary['odds_outage_days_alerted']} of"
         f" {summary['odds_outage_days']}",
         f"  healthy game days alerted           {summary['healthy_game_days_alerted']} of"

@@ -168,11 +168,21 @@ def test_sigterm_stops_the_replay_and_its_worker(default_warehouse_path: Path,
                                capture_output=True, text=True).stdout.split()
         return found
 
-    deadline = time.monotonic() + 240
-    while not worker_pids() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert worker_pids(), "the replay's worker never started"
-    proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 128 + signal.SIGTERM
-    time.sleep(1)
-    assert worker_pids() == []
+    try:
+        deadline = time.monotonic() + 240
+        while not worker_pids() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert worker_pids(), "the replay's worker never started"
+        # The day's build starts right after the worker: let it run, so the
+        # signal lands inside dbt, which catches every exception itself.
+        time.sleep(5)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 128 + signal.SIGTERM
+        time.sleep(1)
+        assert worker_pids() == []
+        assert not (work / "replay.json").exists(), "the replay went on after SIGTERM"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in worker_pids():
+            os.kill(int(pid), signal.SIGKILL)
