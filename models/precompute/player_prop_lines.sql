@@ -65,43 +65,100 @@ odds_flagged as (
     where odds.player_lookup is not null
 ),
 
-odds_ranked as (
+-- the chosen book (draftkings, fanduel, then alphabetical) and its newest
+-- and earliest usable snapshots, with aggregates and joins: ranking every
+-- snapshot with window functions (sorts of the whole odds table) dominated
+-- the model's full builds
+best_book as (
     select
-        *,
-        dense_rank() over (
-            partition by player_lookup, game_date, is_usable
-            order by book_priority asc, bookmaker asc
-        ) as book_rank,
-        row_number() over (
-            partition by player_lookup, game_date, is_usable, bookmaker
-            order by snapshot_at desc, points_line desc
-        ) as newest_rank,
-        row_number() over (
-            partition by player_lookup, game_date, is_usable, bookmaker
-            order by snapshot_at asc, points_line desc
-        ) as oldest_rank
+        player_lookup,
+        game_date,
+        coalesce(
+            max(case when bookmaker = 'draftkings' then bookmaker end),
+            max(case when bookmaker = 'fanduel' then bookmaker end),
+            min(bookmaker)
+        ) as bookmaker
     from odds_flagged
+    where is_usable
+    group by player_lookup, game_date
+),
+
+best_book_snapshots as (
+    select odds_flagged.*
+    from odds_flagged
+    inner join best_book
+        on
+            odds_flagged.player_lookup = best_book.player_lookup
+            and odds_flagged.game_date = best_book.game_date
+            and odds_flagged.bookmaker = best_book.bookmaker
+    where odds_flagged.is_usable
+),
+
+snapshot_span as (
+    select
+        player_lookup,
+        game_date,
+        max(snapshot_at) as newest_at,
+        min(snapshot_at) as oldest_at
+    from best_book_snapshots
+    group by player_lookup, game_date
+),
+
+-- the newest snapshot; the highest line among snapshots taken at once
+newest_snapshots as (
+    select best_book_snapshots.*
+    from best_book_snapshots
+    inner join snapshot_span
+        on
+            best_book_snapshots.player_lookup = snapshot_span.player_lookup
+            and best_book_snapshots.game_date = snapshot_span.game_date
+            and best_book_snapshots.snapshot_at = snapshot_span.newest_at
+),
+
+newest_line as (
+    select
+        player_lookup,
+        game_date,
+        max(points_line) as points_line
+    from newest_snapshots
+    group by player_lookup, game_date
 ),
 
 odds_current as (
     select
-        player_lookup,
-        game_date,
-        game_id,
-        bookmaker,
-        snapshot_at,
-        points_line
-    from odds_ranked
-    where is_usable and book_rank = 1 and newest_rank = 1
+        newest_snapshots.player_lookup,
+        newest_snapshots.game_date,
+        max(newest_snapshots.game_id) as game_id,
+        newest_snapshots.bookmaker,
+        newest_snapshots.snapshot_at,
+        newest_snapshots.points_line
+    from newest_snapshots
+    inner join newest_line
+        on
+            newest_snapshots.player_lookup = newest_line.player_lookup
+            and newest_snapshots.game_date = newest_line.game_date
+            and newest_snapshots.points_line = newest_line.points_line
+    group by
+        newest_snapshots.player_lookup,
+        newest_snapshots.game_date,
+        newest_snapshots.bookmaker,
+        newest_snapshots.snapshot_at,
+        newest_snapshots.points_line
 ),
 
+-- the earliest snapshot's line (the highest among snapshots taken at once)
 odds_opening as (
     select
-        player_lookup,
-        game_date,
-        points_line
-    from odds_ranked
-    where is_usable and book_rank = 1 and oldest_rank = 1
+        best_book_snapshots.player_lookup,
+        best_book_snapshots.game_date,
+        max(best_book_snapshots.points_line) as points_line
+    from best_book_snapshots
+    inner join snapshot_span
+        on
+            best_book_snapshots.player_lookup = snapshot_span.player_lookup
+            and best_book_snapshots.game_date = snapshot_span.game_date
+            and best_book_snapshots.snapshot_at = snapshot_span.oldest_at
+    group by best_book_snapshots.player_lookup, best_book_snapshots.game_date
 ),
 
 bettingpros_pre_tipoff as (
@@ -147,7 +204,7 @@ players as (
         player_lookup,
         game_date,
         max(game_id) as game_id
-    from odds_ranked
+    from odds_flagged
     group by player_lookup, game_date
     union all
     select
