@@ -605,7 +605,7 @@ def scheduled_games(wh: warehouse.Warehouse, game_date: dt.date) -> int | None:
 
 def _open_problem(exc: BaseException, db: str | None) -> str:
     text = describe_error(exc)
-    if "lock" in text.lower():
+    if warehouse.is_lock_message(text):
         return (f"the warehouse {warehouse.duckdb_path(db)} is locked by another process"
                 " (a dbt run or a worker): try again when it is free")
     return text.split(": ", 1)[-1] if isinstance(exc, FileNotFoundError) else text

@@ -89,7 +89,7 @@ def _open_read_only(path: Path) -> Any:
     try:
         return duckdb.connect(str(path), read_only=True)
     except (duckdb.Error, OSError) as exc:
-        if "lock" in str(exc).lower():
+        if warehouse.is_lock_conflict(exc):
             raise SourceUnavailable(
                 f"{path} is being written (a build holds its lock): publish after the build"
             ) from exc

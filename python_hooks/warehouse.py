@@ -312,9 +312,18 @@ def _jsonable(row: Row) -> Row:
     }
 
 
+# DuckDB's words when another process holds the file: matched exactly, so a
+# path with "block" or "clock" in it is not taken for a lock.
+_LOCK_CONFLICT = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
+
+
+def is_lock_message(text: str) -> bool:
+    return bool(_LOCK_CONFLICT.search(text))
+
+
 def is_lock_conflict(exc: BaseException) -> bool:
     """Another process holds the DuckDB file (the only error worth waiting for)."""
-    return "lock" in str(exc).lower()
+    return is_lock_message(str(exc))
 
 
 def retry_on_lock(

@@ -249,7 +249,7 @@ class Worker:
             except RequestError:
                 raise
             except Exception as exc:
-                if "lock" in str(exc).lower():
+                if warehouse.is_lock_conflict(exc):
                     raise WarehouseBusy("the warehouse is locked by another process") from exc
                 raise
 
@@ -475,7 +475,7 @@ def check_duckdb_file(path: str) -> str | None:
         duckdb.connect(path, read_only=True).close()
     except duckdb.Error as exc:
         text = str(exc)
-        if "lock" in text.lower():
+        if warehouse.is_lock_message(text):
             return f"{path} is locked by another process"
         return f"{path} is not a DuckDB database ({text.splitlines()[0][:120]})"
     return None
@@ -497,7 +497,12 @@ def run(args: argparse.Namespace) -> int:
     token = os.environ.get(TOKEN_ENV) or None
     worker = Worker(lambda: warehouse.open_warehouse(args.db, read_only=False), args.system_id,
                     db_path=path)
-    server = make_server(worker, args.host, args.port, quiet=args.quiet, token=token)
+    try:
+        server = make_server(worker, args.host, args.port, quiet=args.quiet, token=token)
+    except OSError as exc:  # the port is taken or not ours to bind
+        print(f"worker: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

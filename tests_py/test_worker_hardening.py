@@ -411,3 +411,32 @@ def test_worker_refuses_an_unusable_warehouse_at_start(kind, tmp_path, capsys, m
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not (kind == "missing" and os.path.exists(path))  # not created either
+
+
+def test_a_taken_port_is_one_line_and_exit_2(tmp_path) -> None:
+    """A worker that cannot listen says so in one line, no traceback."""
+    import socket
+    import subprocess
+    import sys
+
+    import duckdb
+
+    db = tmp_path / "w.duckdb"
+    duckdb.connect(str(db)).close()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "python_hooks.cli", "worker", "--db", str(db),
+             "--port", str(port)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert "cannot listen on" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_lock_detection_ignores_block_and_clock_in_paths() -> None:
+    from python_hooks import warehouse
+
+    assert warehouse.is_lock_message('IO Error: Could not set lock on file "/x.duckdb": '
+                                     "Conflicting lock is held in python (PID 1)")
+    assert not warehouse.is_lock_message("/mnt/blockstore/clock.duckdb is not a database")
