@@ -10,7 +10,9 @@ Flow (one DuckDB writer at a time, see docs/python_layer.md):
 2. gate each candidate (:mod:`python_hooks.gate`) - pure;
 3. record every request in the ledger ``<predictions>.prediction_requests`` as
    ``pending`` (one short write), *then* publish them one by one through the
-   sink, with retry, appending each outcome at once (``published``,
+   sink, with retry, appending the outcomes in short writes (an outcome a
+   second old is written before the next publish starts; all are written at
+   the end and on SIGTERM/SIGINT) (``published``,
    ``failed`` with the error, or ``not_sent`` when the run stopped first: a
    deadline, the circuit breaker, SIGTERM/SIGINT). The ledger is append-only:
    the status of a request is its final row, else its pending row.
@@ -303,8 +305,15 @@ class Ledger:
     def record(self, row: Mapping[str, Any]) -> None:
         """Buffer an outcome; write the buffer when it is due."""
         self.buffer.append(dict(row))
-        if (len(self.buffer) >= LEDGER_FLUSH_ROWS
-                or self.monotonic() - self.last_flush >= self.flush_s):
+        if len(self.buffer) >= LEDGER_FLUSH_ROWS:
+            self.flush()
+        else:
+            self.flush_if_due()
+
+    def flush_if_due(self) -> None:
+        """Write buffered outcomes older than flush_s. Called before each
+        publish too, so a slow sink never keeps an outcome in memory long."""
+        if self.buffer and self.monotonic() - self.last_flush >= self.flush_s:
             self.flush()
 
     def flush(self) -> None:
@@ -696,6 +705,7 @@ def _dispatch_locked(*, game_date, mode, sink, db, system_id, now, delays, sleep
             if max_failures and consecutive >= max_failures:
                 stopped = f"circuit open after {consecutive} consecutive failed requests"
                 break
+            ledger.flush_if_due()
             results.append(PENDING)  # in flight: unknown until the sink answers
             result = publish_with_retry(sink, request, delays=delays, sleep=sleep,
                                         deadline=deadline, clock=monotonic)
