@@ -16,6 +16,12 @@ core), so conftest starts it in a background thread as soon as collection
 finds a test that needs it (`start_background_build`); the rest of the
 suite runs meanwhile, and `emulator_build_result` waits for it.
 
+Under pytest-xdist (`make test`) the controller process runs the build
+(conftest's xdist hooks: a worker that collected emulator tests asks for it
+through the dir named by NBA_BQEMU_SHARED) and leaves its result there,
+pickled; the workers that run the emulator tests wait for that file. So the
+build runs once, whichever workers get the tests.
+
 Runs only when NBA_BQEMU_TESTS=1 (`make test` and `make test-bigquery` set
 it): the build needs the emulator's own environment.
 """
@@ -25,6 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import pickle
 import shutil
 import tempfile
 import threading
@@ -74,6 +81,10 @@ class EmulatorBuild:
 # running emulator (so an interrupted session can still stop it).
 _BACKGROUND: dict[str, Any] = {}
 BUILD_TIMEOUT_S = 40 * 60
+# xdist: the dir where the controller's build leaves RESULT_FILE (and
+# STARTED_FILE as soon as it starts), inherited by the workers
+SHARED_ENV = "NBA_BQEMU_SHARED"
+ASKED_FILE, STARTED_FILE, RESULT_FILE = "asked", "started", "result.pickle"
 
 
 def emulator_venv() -> Path:
@@ -213,6 +224,40 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
     return build
 
 
+def share_with_workers() -> None:
+    """xdist controller, before the workers start: the dir its build will
+    leave its result in, named in the environment the workers inherit."""
+    if SHARED_ENV not in os.environ:
+        os.environ[SHARED_ENV] = tempfile.mkdtemp(prefix="nba-bqemu-shared-")
+        _BACKGROUND["shared"] = Path(os.environ[SHARED_ENV])
+
+
+def ask_controller_to_build() -> None:
+    """xdist worker that collected emulator tests: ask the controller."""
+    if SHARED_ENV in os.environ:
+        (Path(os.environ[SHARED_ENV]) / ASKED_FILE).touch()
+
+
+def start_background_build_if_asked() -> None:
+    """xdist controller: start the build if a worker asked for it."""
+    shared = _BACKGROUND.get("shared")
+    if shared is not None and (shared / ASKED_FILE).exists():
+        start_background_build()
+
+
+def _publish(outcome: tuple[str, Any]) -> None:
+    """Leave the build's result (or error) for the workers, atomically."""
+    shared = _BACKGROUND.get("shared")
+    if shared is None:
+        return
+    try:
+        data = pickle.dumps(outcome)
+    except Exception as exc:  # an unpicklable error: its text is enough
+        data = pickle.dumps(("error", RuntimeError(f"emulator build failed: {outcome[1]!r} ({exc})")))
+    (shared / f"{RESULT_FILE}.tmp").write_bytes(data)
+    (shared / f"{RESULT_FILE}.tmp").rename(shared / RESULT_FILE)
+
+
 def start_background_build() -> None:
     """Start the session's emulator build in a thread (once)."""
     if "thread" in _BACKGROUND:
@@ -221,12 +266,16 @@ def start_background_build() -> None:
     # tests running meanwhile may change os.environ (schema names, ...): the
     # build uses the environment as it is now, for every step
     _BACKGROUND["env"] = dict(os.environ)
+    if "shared" in _BACKGROUND:
+        (_BACKGROUND["shared"] / STARTED_FILE).touch()
 
     def run() -> None:
         try:
             _BACKGROUND["build"] = build_on_emulator(work)
+            _publish(("build", _BACKGROUND["build"]))
         except BaseException as exc:  # re-raised in the tests that need it
             _BACKGROUND["error"] = exc
+            _publish(("error", exc))
 
     thread = threading.Thread(target=run, name="bqemu-build", daemon=True)
     _BACKGROUND["thread"] = thread
@@ -242,12 +291,34 @@ def stop_background_build() -> None:
     build = _BACKGROUND.get("build")
     if build is not None:
         shutil.rmtree(build.work, ignore_errors=True)
+    if "shared" in _BACKGROUND:
+        shutil.rmtree(_BACKGROUND["shared"], ignore_errors=True)
+
+
+def _controller_result() -> EmulatorBuild:
+    """xdist worker: the build the controller ran (waits for its file)."""
+    shared = Path(os.environ[SHARED_ENV])
+    deadline = time.monotonic() + BUILD_TIMEOUT_S
+    while not (shared / RESULT_FILE).exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"emulator build still running after {BUILD_TIMEOUT_S} s")
+        time.sleep(1)
+    kind, value = pickle.loads((shared / RESULT_FILE).read_bytes())
+    if kind == "error":
+        raise value
+    return value
 
 
 def emulator_build_result() -> EmulatorBuild:
-    """The session's emulator build: waits for the background build (started
-    here if conftest did not), then returns it or raises its error."""
+    """The session's emulator build: waits for the background build (the
+    xdist controller's, or this process's, started here if conftest did
+    not), then returns it or raises its error."""
     require_emulator()
+    shared = os.environ.get(SHARED_ENV)
+    if shared and os.environ.get("PYTEST_XDIST_WORKER") and (Path(shared) / STARTED_FILE).exists():
+        build = _controller_result()
+        print(f"emulator build seconds: {json.dumps(build.seconds)}")
+        return build
     start_background_build()
     thread: threading.Thread = _BACKGROUND["thread"]
     thread.join(BUILD_TIMEOUT_S)
@@ -255,6 +326,6 @@ def emulator_build_result() -> EmulatorBuild:
         pytest.fail(f"emulator build still running after {BUILD_TIMEOUT_S} s")
     if "error" in _BACKGROUND:
         raise _BACKGROUND["error"]
-    build: EmulatorBuild = _BACKGROUND["build"]
+    build = _BACKGROUND["build"]
     print(f"emulator build seconds: {json.dumps(build.seconds)}")
     return build

@@ -5,14 +5,26 @@ generated and built once per session (`small_warehouse_template`) and every
 test that changes data works on its own copy (`small_warehouse`). dbt runs
 in a subprocess with its own target/log dirs, so tests never touch the
 repository's `target/` and never share a DuckDB file with another writer.
+
+`make test` runs the suite on both cores (pytest-xdist, `-n auto --dist
+loadfile`): each module is one unit of work (its module fixtures build
+once), the emulator build runs once, in the controller (see
+bigquery_fixtures), and read-only built warehouses are built once for all
+workers (`shared_build`). Every test that
+runs dbt is marked `dbt` here (`pytest_collection_modifyitems`), so
+`-m "not dbt"` (`make test-fast`) runs the rest.
 """
 
 from __future__ import annotations
 
+import fcntl
+import inspect
+import json
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,11 +126,40 @@ def build_warehouse(db: Path, work: Path, preset: str) -> BuiltWarehouse:
     return warehouse
 
 
+def xdist_worker() -> str | None:
+    """This process's pytest-xdist worker id (gw0, gw1, ...), None when the
+    session runs in one process."""
+    return os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str,
+                 build: Callable[[Path], BuiltWarehouse]) -> BuiltWarehouse:
+    """`build(dir)` once per session, for every xdist worker: the first
+    worker to get here builds under a lock in the run's shared base temp dir,
+    the others wait and reuse it. Only for warehouses that tests read."""
+    if not xdist_worker():
+        return build(tmp_path_factory.mktemp(name))
+    shared = tmp_path_factory.getbasetemp().parent  # pytest-N/, above popen-gwN/
+    base, done = shared / name, shared / f"{name}.json"
+    with open(shared / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if done.exists():
+            return BuiltWarehouse(**{k: (Path(v) if k in ("db", "work") else v)
+                                     for k, v in json.loads(done.read_text()).items()})
+        shutil.rmtree(base, ignore_errors=True)  # a build that failed in another worker
+        base.mkdir()
+        built = build(base)
+        done.write_text(json.dumps({"db": str(built.db), "work": str(built.work),
+                                    "run_date": built.run_date}))
+        return built
+
+
 @pytest.fixture(scope="session")
 def small_warehouse_template(tmp_path_factory: pytest.TempPathFactory) -> BuiltWarehouse:
-    """The `small` preset generated and built once per session. Do not modify."""
-    base = tmp_path_factory.mktemp("small_template")
-    return build_warehouse(base / "nba.duckdb", base, "small")
+    """The `small` preset generated and built once per session (once for all
+    xdist workers). Do not modify."""
+    return shared_build(tmp_path_factory, "small_template",
+                        lambda base: build_warehouse(base / "nba.duckdb", base, "small"))
 
 
 @pytest.fixture
@@ -142,23 +183,104 @@ def needs_emulator(item: pytest.Item) -> bool:
     return "emulator_build" in getattr(item, "fixturenames", ())
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests of the emulator build run last: they wait for it."""
-    items.sort(key=needs_emulator)  # stable: keeps the order otherwise
+# Fixtures that build or hand out a dbt-built warehouse: a test using one
+# (directly or through its own fixtures) runs dbt.
+DBT_FIXTURES = frozenset({"small_warehouse", "small_warehouse_template",
+                          "default_warehouse_path", "emulator_build"})
+# What a test or one of its fixtures calls (or asks getfixturevalue for)
+# when it runs dbt another way: conftest's runners, a BuiltWarehouse's
+# `.dbt(...)`, the fixture project of feature_store_fixtures.
+DBT_CALLS = ("run_dbt(", "build_warehouse(", ".dbt(", "FixtureProject(",
+             *(f'"{name}"' for name in DBT_FIXTURES))
+# Modules that take minutes: scheduled first so they overlap the rest.
+LONG_MODULES = frozenset({"test_replay.py", "test_report_browser.py"})
+LONG_TIMEOUT_S = 900  # those and the emulator tests; the rest: `timeout` in pyproject.toml
 
 
+def _source(func: object) -> str:
+    try:
+        return inspect.getsource(func)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
+def runs_dbt(item: pytest.Item) -> bool:
+    """Whether a test runs dbt: marked so, uses a dbt-built warehouse
+    fixture, or it or one of its fixtures calls dbt (DBT_CALLS)."""
+    if item.get_closest_marker("dbt"):
+        return True
+    names = set(getattr(item, "fixturenames", ()))
+    if names & DBT_FIXTURES:
+        return True
+    info = getattr(item, "_fixtureinfo", None)
+    defs = getattr(info, "name2fixturedefs", {})
+    funcs = [getattr(item, "function", None)]
+    # the project's own fixtures (a plugin's have no baseid)
+    funcs += [d.func for name in names for d in defs.get(name, ()) if d.baseid]
+    return any(call in _source(f) for f in funcs if f is not None for call in DBT_CALLS)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the xdist_group marks
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that runs dbt `dbt`; give the long ones a longer
+    timeout; order the run by module (xdist's --dist loadfile hands out a
+    module at a time, in this order, with --no-loadscope-reorder): long
+    modules first, then modules with dbt tests, then the rest, and the
+    modules with emulator tests last, those tests at their end (they wait
+    for the emulator build)."""
+    ranks: dict[Path, set[int]] = {}
+    for item in items:
+        dbt = runs_dbt(item)
+        if dbt and not item.get_closest_marker("dbt"):
+            item.add_marker(pytest.mark.dbt)
+        ranks.setdefault(item.path, set()).add(
+            3 if needs_emulator(item) else 0 if item.path.name in LONG_MODULES else 1 if dbt else 2)
+        if (item.path.name in LONG_MODULES or needs_emulator(item)) \
+                and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_S))
+    module_rank = {path: 3 if 3 in rank else min(rank) for path, rank in ranks.items()}
+    # stable: keeps the collection order within a module and a rank
+    items.sort(key=lambda item: (module_rank[item.path],
+                                 str(item.path) if module_rank[item.path] == 3 else "",
+                                 needs_emulator(item)))
+
+
+@pytest.hookimpl(tryfirst=True)  # an xdist worker: before it reports its collection
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Start the BigQuery emulator build in the background as soon as a
     collected test needs it (see bigquery_fixtures): it takes minutes, mostly
-    in the emulator process, and the rest of the suite runs meanwhile."""
-    if os.environ.get("NBA_BQEMU_TESTS") != "1":
-        return
-    if session.config.option.collectonly:
+    in the emulator process, and the rest of the suite runs meanwhile. Under
+    xdist the workers only ask for it, the controller runs it
+    (pytest_xdist_node_collection_finished)."""
+    if os.environ.get("NBA_BQEMU_TESTS") != "1" or session.config.option.collectonly:
         return
     if any(needs_emulator(item) for item in session.items):
         import bigquery_fixtures
 
-        bigquery_fixtures.start_background_build()
+        if xdist_worker():
+            bigquery_fixtures.ask_controller_to_build()
+        else:
+            bigquery_fixtures.start_background_build()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: list) -> None:
+    """xdist controller, before it starts the workers: when emulator tests
+    may run, give the workers (through the environment they inherit) the
+    dir where the controller's emulator build will leave its result."""
+    if os.environ.get("NBA_BQEMU_TESTS") == "1":
+        import bigquery_fixtures
+
+        bigquery_fixtures.share_with_workers()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: object, ids: list[str]) -> None:
+    """xdist controller: a worker has collected its tests. Start the emulator
+    build here, once, if the worker asked for it (it collected emulator
+    tests), before any test runs."""
+    if "bigquery_fixtures" in sys.modules:
+        sys.modules["bigquery_fixtures"].start_background_build_if_asked()
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
