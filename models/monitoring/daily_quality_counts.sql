@@ -60,20 +60,20 @@ feature_counts as (
     select
         game_date,
         count(*) as total_records,
-        {{ count_if_true('is_quality_ready') }} as quality_ready,
-        {{ count_if_true(
+        {{ count_where('is_quality_ready') }} as quality_ready,
+        {{ count_where(
             'coalesce(required_default_count, default_feature_count) = 0'
         ) }} as req_defaults_zero,
-        {{ count_if_true('default_feature_count = 0') }}
+        {{ count_where('default_feature_count = 0') }}
             as all_defaults_zero,
-        {{ count_if_true(
+        {{ count_where(
             'is_quality_ready and coalesce(vegas_default_count, 0) = 0'
         ) }} as ready_if_vegas_required,
-        {{ count_if_true("quality_alert_level = 'green'") }} as green_count,
-        {{ count_if_true("quality_alert_level = 'yellow'") }} as yellow_count,
-        {{ count_if_true("quality_alert_level = 'red'") }} as red_count,
-        {{ count_if_true('has_vegas_line') }} as vegas_line_count,
-        {{ count_if_true('cache_miss_fallback_used') }} as cache_miss_count,
+        {{ count_where("quality_alert_level = 'green'") }} as green_count,
+        {{ count_where("quality_alert_level = 'yellow'") }} as yellow_count,
+        {{ count_where("quality_alert_level = 'red'") }} as red_count,
+        {{ count_where('has_vegas_line') }} as vegas_line_count,
+        {{ count_where('cache_miss_fallback_used') }} as cache_miss_count,
         {#- exact means (macro fs_exact_mean): a float avg() in another
             summation order can flip an exact .xx5 between two runs -#}
         {{ fs_exact_mean('feature_quality_score', 2, 2) }}
@@ -153,6 +153,7 @@ final as (
         quality_ready,
         req_defaults_zero,
         all_defaults_zero,
+        ready_if_vegas_required,
         {{ pct_of('quality_ready', 'total_records') }} as pct_ready,
         {{ pct_of('ready_if_vegas_required', 'total_records') }}
             as pct_ready_if_vegas_required,

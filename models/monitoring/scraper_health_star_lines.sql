@@ -72,9 +72,9 @@ player_lines as (
 game_lines as (
     select
         game_id,
-        {{ count_if_true('current_line is not null') }} as players_with_line,
-        {{ count_if_true('has_odds_api_line') }} as odds_api_players,
-        {{ count_if_true('has_bettingpros_line') }} as bettingpros_players
+        {{ count_where('current_line is not null') }} as players_with_line,
+        {{ count_where('has_odds_api_line') }} as odds_api_players,
+        {{ count_where('has_bettingpros_line') }} as bettingpros_players
     from prop_lines
     group by game_id
 ),

@@ -23,7 +23,7 @@ feature_coverage as (
         game_date,
         min(season_year) as season_year,
         count(*) as total_players,
-        {{ count_if_true('has_vegas_line') }} as players_with_line
+        {{ count_where('has_vegas_line') }} as players_with_line
     from features
     group by game_date
 ),
@@ -45,8 +45,8 @@ first_tipoffs as (
 source_coverage as (
     select
         game_date,
-        {{ count_if_true('has_odds_api_line') }} as odds_api_players,
-        {{ count_if_true('has_bettingpros_line') }} as bettingpros_players
+        {{ count_where('has_odds_api_line') }} as odds_api_players,
+        {{ count_where('has_bettingpros_line') }} as bettingpros_players
     from prop_lines
     group by game_date
 ),
