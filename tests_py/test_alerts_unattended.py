@@ -129,6 +129,17 @@ def test_failed_delivery_is_recorded_as_failed(tmp_path):
     assert json.loads(audit.read_text())["status"] == "failed"
 
 
+def test_an_unwritable_audit_file_fails_the_delivery(tmp_path):
+    """No audit line means no suppression or trace later: the run fails."""
+    audit = tmp_path / "a_directory"
+    audit.mkdir()
+    deliveries = alerts.deliver([ALERT], audit_file=audit, now=NOW,
+                                window=dt.timedelta(hours=6), env={}, sleep=lambda s: None,
+                                out=io.StringIO())
+    assert ALERT in [d.alert for d in deliveries]
+    assert all(d.failed and d.status == "failed" for d in deliveries)
+
+
 def gap(player: str, day: dt.date, reason: str, detail: str) -> dict:
     return {"player_lookup": player, "game_date": day, "reason": reason, "reason_detail": detail,
             "resolved_at": None, "is_fault": reason != "insufficient_data"}

@@ -253,6 +253,10 @@ def deliver(
         write_audit(audit_file, deliveries, now, env=env)
     except OSError as exc:
         log.error("cannot write the audit file %s: %s", audit_file, redact(exc.strerror or exc))
+        # Without its audit line a delivery cannot be suppressed or traced
+        # later: the run says it failed (exit status at least 1).
+        for delivery in deliveries:
+            delivery.channels["audit"] = "failed"
     return deliveries
 
 
