@@ -6,11 +6,17 @@ on copies of that raw-only DuckDB file (each in its own work directory):
 - cold full build: `dbt build --full-refresh` (seeds, models, tests) on a file
   holding only the raw data; wall time and peak RSS of the process tree
   (sampled from /proc, every process descending from dbt summed);
-- daily run: `dbt run` of the date-window models for the latest final game
-  date, after the full build; and dbt's fixed cost, measured the same way on
-  a selection that matches nothing (start, parse, no model) and on a window
-  with no games (every model runs, over an empty window);
-- backfill: `nba-fs backfill` of 60 scheduled game dates (one chunk);
+- daily run: the production command, `dbt run` of the date-window models
+  with no vars (the window from the run date, NBA_RUN_DATE), a new run date
+  each time and dbt's partial parse kept; against dbt's fixed cost measured
+  the same way (a selection that matches nothing: start, partial parse, no
+  model). Also the former way, the window in `--vars` (which makes dbt
+  re-parse the whole project) with the same command and the empty selection
+  (both with a full parse), and a window with no games;
+- backfill: `nba-fs backfill` of 60 scheduled game dates (one chunk, and in
+  chunks of 15: the project is parsed once either way); baseline in the same
+  run: one `dbt run` of the same selection and dates with `--vars`, which is
+  what each chunk cost when the window went through vars (full re-parse);
 - the ten slowest models of the cold build (`run_results.json`);
 - scaling (optional): cold build time for 1, 2, 4 and 8 consecutive seasons
   at the default snapshot density.
@@ -19,6 +25,8 @@ Timed steps run `--runs` times; the table shows the median (JSON keeps all).
 
     .venv/bin/python bench/bench.py --tiers S,M [--runs 3] [--scaling]
     make bench TIERS=S,M RUNS=3 SCALING=1
+    # daily run and backfill only, on a copy of a built warehouse:
+    .venv/bin/python bench/bench.py --built /tmp/ci.duckdb --run-date 2026-11-27
 
 Tiers: S = one season (2025-26), M = the default preset, L = `--scale 10`
 (ten seasons, ten times the odds snapshot density).
@@ -53,6 +61,7 @@ EMPTY_SELECT = "tag:bench_matches_nothing"
 # A date with no games in any season (mid-August, off-season).
 NO_GAME_MONTH_DAY = (8, 15)
 BACKFILL_DATES = 60
+BACKFILL_SELECT = "tag:phase4 tag:phase5"  # nba-fs backfill's default selection
 
 TIERS: dict[str, list[str]] = {
     "S": ["--seasons", "2025"],
@@ -249,39 +258,83 @@ def window_vars(day: dt.date) -> str:
     return f"{{start_date: '{day.isoformat()}', end_date: '{day.isoformat()}'}}"
 
 
-def daily_runs(ws: Workspace, runs: int, log: Path) -> dict[str, Any]:
+def dbt_log_lines(ws: Workspace) -> int:
+    log = ws.root / "logs" / "dbt.log"
+    return len(log.read_text(errors="replace").splitlines()) if log.exists() else 0
+
+
+def reparsed(ws: Workspace, since: int) -> list[str]:
+    """dbt's log lines since line `since` that say it (re-)parsed files."""
+    lines = (ws.root / "logs" / "dbt.log").read_text(errors="replace").splitlines()[since:]
+    return [line.split("]: ", 1)[-1] for line in lines
+            if "Unable to do partial parsing" in line or "Partial parsing: " in line]
+
+
+def daily_runs(ws: Workspace, runs: int, log: Path, run_date: dt.date | None = None) -> dict[str, Any]:
+    """`run_date`: the run date of the built warehouse (default the day
+    after the latest final game date)."""
     day = latest_final_date(ws.db)
+    run_day = run_date or day + dt.timedelta(days=1)
     no_game = dt.date(day.year, *NO_GAME_MONTH_DAY)
     env = ws.env()
-    daily_cmd = dbt("run", "--select", DATE_WINDOW_SELECT, "--vars", window_vars(day))
-    empty_cmd = dbt("run", "--select", EMPTY_SELECT, "--vars", window_vars(day))
+    daily_cmd = dbt("run", "--select", DATE_WINDOW_SELECT)
+    empty_cmd = dbt("run", "--select", EMPTY_SELECT)
+    vars_daily_cmd = dbt("run", "--select", DATE_WINDOW_SELECT, "--vars", window_vars(day))
+    vars_empty_cmd = dbt("run", "--select", EMPTY_SELECT, "--vars", window_vars(day))
     no_game_cmd = dbt("run", "--select", DATE_WINDOW_SELECT, "--vars", window_vars(no_game))
-    daily, empty, no_games = [], [], []
+    daily, empty, vars_daily, vars_empty, no_games = [], [], [], [], []
+    reparse_lines: list[str] = []
+    # One parse first: every daily run after it is on a new run date and
+    # reuses that parse (partial parsing), as production does day after day.
+    check(measure(empty_cmd, env | {"NBA_RUN_DATE": (run_day - dt.timedelta(days=30)).isoformat()},
+                  log), "first parse", log)
+    for i in range(runs):
+        for cmd, sink, what, offset in (
+            (daily_cmd, daily, "daily run", 0),
+            (empty_cmd, empty, "fixed cost (empty selection)", 1),
+        ):
+            # a new date every time: run_day, then one day before, ...
+            new_day = run_day - dt.timedelta(days=2 * i + offset)
+            since = dbt_log_lines(ws)
+            sink.append(check(measure(cmd, env | {"NBA_RUN_DATE": new_day.isoformat()}, log),
+                              what, log))
+            reparse_lines += reparsed(ws, since)
     for _ in range(runs):
-        # A production daily run has new dates in --vars, so dbt re-parses the
-        # project every time; every command here pays that same full parse.
+        # The former daily run: new dates in --vars make dbt re-parse the
+        # project every time; each command here pays that same full parse.
         for cmd, sink, what in (
-            (daily_cmd, daily, "daily run"),
-            (empty_cmd, empty, "fixed cost (empty selection)"),
+            (vars_daily_cmd, vars_daily, "daily run (--vars)"),
+            (vars_empty_cmd, vars_empty, "fixed cost (empty selection, full parse)"),
             (no_game_cmd, no_games, "fixed cost (no-game window)"),
         ):
             (ws.root / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
             sink.append(check(measure(cmd, env, log), what, log))
     d = statistics.median(m.seconds for m in daily)
     e = statistics.median(m.seconds for m in empty)
+    vd = statistics.median(m.seconds for m in vars_daily)
+    ve = statistics.median(m.seconds for m in vars_empty)
     n = statistics.median(m.seconds for m in no_games)
     return {
         "date": day.isoformat(),
+        "run_date": run_day.isoformat(),
         "no_game_date": no_game.isoformat(),
-        "command": " ".join(daily_cmd),
+        "command": " ".join(daily_cmd) + "  (NBA_RUN_DATE=<a new date each run>)",
         "daily": [asdict(m) for m in daily],
         "fixed_empty_selection": [asdict(m) for m in empty],
+        "daily_with_vars": [asdict(m) for m in vars_daily],
+        "fixed_empty_selection_full_parse": [asdict(m) for m in vars_empty],
         "fixed_no_game_window": [asdict(m) for m in no_games],
         "daily_median_s": d,
         "fixed_empty_median_s": e,
+        "daily_vars_median_s": vd,
+        "fixed_empty_full_parse_median_s": ve,
         "fixed_no_game_median_s": n,
         "ratio_to_empty_selection": round(d / e, 2) if e else None,
-        "ratio_to_no_game_window": round(d / n, 2) if n else None,
+        "ratio_vars_to_empty_full_parse": round(vd / ve, 2) if ve else None,
+        "ratio_to_no_game_window": round(vd / n, 2) if n else None,
+        "speedup_vs_vars": round(vd / d, 2) if d else None,
+        "reparse_log_lines": reparse_lines,
+        "partial_parse_kept": not reparse_lines,
         "models": model_count(ws),
     }
 
@@ -291,19 +344,44 @@ def model_count(ws: Workspace) -> int:
     return sum(1 for r in results if r["unique_id"].startswith("model."))
 
 
-def backfill(ws: Workspace, log: Path) -> dict[str, Any]:
+def backfill(ws: Workspace, log: Path, runs: int = 1) -> dict[str, Any]:
     start, end, n = backfill_range(ws.db, BACKFILL_DATES)
     state = ws.root / "backfill_state"
-    cmd = [
-        str(BIN / "nba-fs"), "backfill", "--start-date", start.isoformat(),
-        "--end-date", end.isoformat(), "--db", str(ws.db), "--state-dir", str(state),
-        "--no-resume", "--skip-preflight",
-    ]
-    m = check(measure(cmd, ws.env(), log), "backfill", log)
+    env = ws.env()
+
+    def command(*extra: str) -> list[str]:
+        return [
+            str(BIN / "nba-fs"), "backfill", "--start-date", start.isoformat(),
+            "--end-date", end.isoformat(), "--db", str(ws.db), "--state-dir", str(state),
+            "--no-resume", "--skip-preflight", *extra,
+        ]
+
+    one, chunked, baseline = [], [], []
+    baseline_cmd = dbt("run", "--select", *BACKFILL_SELECT.split(), "--vars",
+                       f"{{start_date: '{start}', end_date: '{end}'}}")
+    for _ in range(runs):
+        one.append(check(measure(command(), env, log), "backfill", log))
+        chunked.append(check(measure(command("--chunk-days", "15"), env, log),
+                             "backfill (chunks of 15)", log))
+        # Baseline: the window in --vars, so dbt re-parses the project (what
+        # every chunk of a backfill cost before the window went through env vars).
+        (ws.root / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+        baseline.append(check(measure(baseline_cmd, env, log), "baseline dbt run --vars", log))
+    s1 = statistics.median(m.seconds for m in one)
+    s15 = statistics.median(m.seconds for m in chunked)
+    sb = statistics.median(m.seconds for m in baseline)
     return {
         "start": start.isoformat(), "end": end.isoformat(), "dates": n,
-        "command": " ".join(cmd), **asdict(m),
-        "seconds_per_date": round(m.seconds / n, 3),
+        "command": " ".join(command()), **asdict(one[-1]),
+        "seconds": s1,
+        "runs": [asdict(m) for m in one],
+        "seconds_per_date": round(s1 / n, 3),
+        "chunks_of_15": [asdict(m) for m in chunked],
+        "chunks_of_15_seconds_per_date": round(s15 / n, 3),
+        "baseline_command": " ".join(baseline_cmd),
+        "baseline": [asdict(m) for m in baseline],
+        "baseline_seconds_per_date": round(sb / n, 3),
+        "ratio_to_baseline": round(s1 / sb, 2) if sb else None,
     }
 
 
@@ -363,14 +441,44 @@ def run_tier(tier: str, runs: int, work: Path, with_daily: bool, with_backfill: 
     result.slowest_models = slowest_models(ws)
     if with_daily:
         result.daily = daily_runs(ws, runs, log)
-        print(f"[{tier}] daily {result.daily['daily_median_s']:.1f}s, fixed (empty) "
-              f"{result.daily['fixed_empty_median_s']:.1f}s", flush=True)
+        print_daily(tier, result.daily)
     if with_backfill:
         result.backfill = backfill(ws, log)
-        print(f"[{tier}] backfill {result.backfill['dates']} dates "
-              f"{result.backfill['seconds']:.1f}s", flush=True)
+        print_backfill(tier, result.backfill)
     shutil.rmtree(ws.root, ignore_errors=True)
     template.unlink(missing_ok=True)
+    return result
+
+
+def print_daily(tier: str, d: dict[str, Any]) -> None:
+    print(f"[{tier}] daily {d['daily_median_s']:.1f}s, fixed (empty selection, partial parse) "
+          f"{d['fixed_empty_median_s']:.1f}s: ratio {d['ratio_to_empty_selection']}; "
+          f"partial parse kept: {d['partial_parse_kept']}", flush=True)
+    print(f"[{tier}] former daily (--vars) {d['daily_vars_median_s']:.1f}s, fixed (full parse) "
+          f"{d['fixed_empty_full_parse_median_s']:.1f}s: ratio "
+          f"{d['ratio_vars_to_empty_full_parse']}; daily now {d['speedup_vs_vars']}x faster",
+          flush=True)
+
+
+def print_backfill(tier: str, b: dict[str, Any]) -> None:
+    print(f"[{tier}] backfill {b['dates']} dates {b['seconds']:.1f}s = "
+          f"{b['seconds_per_date']:.3f} s/date (chunks of 15: "
+          f"{b['chunks_of_15_seconds_per_date']:.3f}); baseline dbt run --vars "
+          f"{b['baseline_seconds_per_date']:.3f} s/date: ratio {b['ratio_to_baseline']}",
+          flush=True)
+
+
+def run_built(built: Path, run_date: dt.date | None, runs: int, work: Path) -> TierResult:
+    """Daily run and backfill only, on a copy of an already built warehouse."""
+    log = work / "built.log"
+    result = TierResult("built", f"copy of {built}", [])
+    ws = Workspace(work / "built_ws")
+    ws.fresh_copy_of(built)
+    result.daily = daily_runs(ws, runs, log, run_date)
+    print_daily("built", result.daily)
+    result.backfill = backfill(ws, log, runs)
+    print_backfill("built", result.backfill)
+    shutil.rmtree(ws.root, ignore_errors=True)
     return result
 
 
@@ -406,7 +514,7 @@ def scaling(counts: list[int], work: Path, known: dict[int, float]) -> dict[str,
 def table(tiers: list[TierResult], scale: dict[str, Any] | None) -> str:
     lines = [
         f"{'tier':<5}{'raw rows':>11}{'odds rows':>11}{'cold s':>8}{'peak MB':>9}"
-        f"{'daily s':>9}{'fixed s':>9}{'ratio':>7}{'bf s':>8}{'s/date':>8}",
+        f"{'daily s':>9}{'fixed s':>9}{'ratio':>7}{'bf s':>8}{'s/date':>8}{'base s/d':>9}",
     ]
     for t in tiers:
         d, b = t.daily, t.backfill
@@ -417,6 +525,7 @@ def table(tiers: list[TierResult], scale: dict[str, Any] | None) -> str:
             f"{d.get('fixed_empty_median_s', float('nan')):>9.1f}"
             f"{d.get('ratio_to_empty_selection') or float('nan'):>7.2f}"
             f"{b.get('seconds', float('nan')):>8.1f}{b.get('seconds_per_date', float('nan')):>8.3f}"
+            f"{b.get('baseline_seconds_per_date', float('nan')):>9.3f}"
         )
     for t in tiers:
         lines.append(f"\n[{t.tier}] ten slowest models (cold build, seconds):")
@@ -455,11 +564,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="known 1-season cold build seconds (skips that build)")
     parser.add_argument("--no-daily", action="store_true")
     parser.add_argument("--no-backfill", action="store_true")
+    parser.add_argument("--built", default=None,
+                        help="a built warehouse: measure the daily run and backfill on a copy"
+                             " of it (no generate, no cold build; --tiers ignored)")
+    parser.add_argument("--run-date", type=dt.date.fromisoformat, default=None,
+                        help="with --built: the run date it was built with")
     parser.add_argument("--work", default=str(RESULTS / "work"), help="scratch directory")
     parser.add_argument("--out", default=None, help="JSON path (default bench/results/...)")
     args = parser.parse_args(argv)
-    tiers = [t.strip().upper() for t in args.tiers.split(",") if t.strip()]
-    if not tiers and not args.scaling:
+    tiers = [] if args.built else [t.strip().upper() for t in args.tiers.split(",") if t.strip()]
+    if not tiers and not args.scaling and not args.built:
         parser.error("nothing to do: give --tiers and/or --scaling")
     unknown = [t for t in tiers if t not in TIERS]
     if unknown:
@@ -473,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
         "argv": sys.argv, "tiers": [],
     }
     results = []
+    if args.built:
+        results.append(run_built(Path(args.built), args.run_date, args.runs, work))
     for tier in tiers:
         results.append(run_tier(tier, args.runs, work, not args.no_daily, not args.no_backfill))
     scale = None
