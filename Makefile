@@ -83,7 +83,7 @@ ci-warehouse: setup
 PYTEST_WORKERS ?= auto
 XDIST := -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
-PYTEST_ALL := NBA_CI_WAREHOUSE=$(CURDIR)/$(CI_DB) NBA_BQEMU_TESTS=1 NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
+PYTEST_ALL = NBA_CI_WAREHOUSE=$(abspath $(CI_DB)) NBA_BQEMU_TESTS=1 NBA_BQEMU_VENV=$(CURDIR)/$(BQ_VENV) \
 	$(BIN)/pytest $(XDIST)
 
 ## pytest: the whole pytest suite on the CI warehouse (`make ci-warehouse`
