@@ -199,6 +199,15 @@ class DailyBuild:
 release_duckdb = dbt_invoke.release_duckdb
 
 
+def _die_with_parent() -> None:
+    """In the worker's child process: Linux sends it SIGTERM when the replay
+    dies, even by SIGKILL, so no worker outlives its replay."""
+    with contextlib.suppress(OSError, AttributeError):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -213,7 +222,8 @@ def worker_process(db: Path, env: dict[str, str], log: Path) -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "python_hooks.cli", "worker", "--db", str(db),
              "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
