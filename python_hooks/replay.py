@@ -52,9 +52,9 @@ from python_hooks.contract import PROJECT_ROOT
 RAW_SCHEMA = "nba_raw"
 FULL_RAW_SCHEMA = "nba_raw_full"
 REPLAY_SCHEMA = "nba_replay"
-# The daily production build: every model's daily window, the data tests
-# and gates; the dbt unit tests belong to CI, not to the daily job.
-DAILY_BUILD = ("build", "--exclude", "test_type:unit")
+# The daily production build (selectors.yml `daily`): every model's daily
+# window, the data tests and gates; the dbt unit tests belong to CI.
+DAILY_BUILD = ("build", "--selector", "daily")
 DISPATCH_MODES = ("FIRST", "RETRY", "FINAL_RETRY", "LAST_CALL")
 # Alert types that say the odds scrapers fell short on a date.
 ODDS_ALERT_TYPES = ("STAR_PLAYERS_MISSING_LINES", "VEGAS_COVERAGE_LOW")
