@@ -194,7 +194,12 @@ DBT_CALLS = ("run_dbt(", "build_warehouse(", ".dbt(", "FixtureProject(",
              *(f'"{name}"' for name in DBT_FIXTURES))
 # Modules that take minutes: scheduled first so they overlap the rest.
 LONG_MODULES = frozenset({"test_replay.py", "test_report_browser.py"})
-LONG_TIMEOUT_S = 900  # those and the emulator tests; the rest: `timeout` in pyproject.toml
+# Per-test timeouts (pytest-timeout; the rest: `timeout` in pyproject.toml).
+# They catch hangs, not slowness: on a 2-core machine under load 8 the replay
+# module took over 12 minutes and the emulator build (which its tests wait
+# for, itself bounded by bigquery_fixtures.BUILD_TIMEOUT_S) over 20.
+LONG_TIMEOUT_S = 1800
+EMULATOR_TIMEOUT_S = 45 * 60
 
 
 def _source(func: object) -> str:
@@ -235,9 +240,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.dbt)
         ranks.setdefault(item.path, set()).add(
             3 if needs_emulator(item) else 0 if item.path.name in LONG_MODULES else 1 if dbt else 2)
-        if (item.path.name in LONG_MODULES or needs_emulator(item)) \
-                and not item.get_closest_marker("timeout"):
-            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_S))
+        if not item.get_closest_marker("timeout"):
+            if needs_emulator(item):
+                item.add_marker(pytest.mark.timeout(EMULATOR_TIMEOUT_S))
+            elif item.path.name in LONG_MODULES:
+                item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_S))
     module_rank = {path: 3 if 3 in rank else min(rank) for path, rank in ranks.items()}
     # stable: keeps the collection order within a module and a rank
     items.sort(key=lambda item: (module_rank[item.path],
