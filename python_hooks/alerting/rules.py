@@ -246,6 +246,9 @@ def quality_count_alerts(
         return alerts
 
     warmup = bool(row.get("is_season_warmup"))
+    # A date after the run date was built before its injury reports: the
+    # gates judge it at its own run, and so do these alerts.
+    provisional = bool(row.get("is_provisional"))
     checks = [
         ("LOW_QUALITY_READY", pct_ready, "gate_pct_ready_warn_below", "gate_pct_ready_error_below", True,
          "pct ready {v}%"),
@@ -262,13 +265,15 @@ def quality_count_alerts(
         severity = _band(value, t(warn), t(error), below=below)
         if severity is None:
             continue
-        if warmup:
-            severity = Severity.INFO  # too early in the season for the gates
         limit = t(error) if severity is Severity.CRITICAL else t(warn)
+        if warmup or provisional:
+            severity = Severity.INFO  # not judged by the gates either
         relation = "below" if below else "above"
         summary = text.format(v=round(value, 2)) + f" is {relation} {limit:g}"
         if warmup:
             summary += " (season warm-up: informational)"
+        elif provisional:
+            summary += " (provisional: judged at its own run)"
         alerts.append(make_alert(severity, alert_type, game_date, summary, context, fix_command=rebuild))
 
     coverage = _num(row, "vegas_coverage_pct")
