@@ -54,7 +54,7 @@ latest_roster_dates as (
     inner join rosters
         on
             scheduled_teams.team_abbr = rosters.team_abbr
-            and rosters.roster_date <= scheduled_teams.game_date
+            and scheduled_teams.game_date >= rosters.roster_date
     group by scheduled_teams.game_date, scheduled_teams.team_abbr
 ),
 
