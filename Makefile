@@ -125,6 +125,18 @@ LINT_DIRS := models analyses tests/singular
 lint: setup
 	$(BIN)/ruff check python_hooks tests_py bench
 	$(SQLFLUFF) $(LINT_DIRS)
+	$(MAKE) --no-print-directory score
+
+# dbt-score rates the project's metadata (descriptions, owners, tests,
+# model size); lint fails below DBT_SCORE_FLOOR.
+DBT_SCORE_FLOOR ?= 9.5
+.PHONY: score
+## score: dbt-score of the project's metadata, failing below DBT_SCORE_FLOOR
+score: setup
+	NBA_DUCKDB_PATH=:memory: DBT_TARGET_PATH=target/dbt-score $(BIN)/dbt parse --quiet
+	$(BIN)/dbt-score lint --manifest target/dbt-score/manifest.json --fail-project-under $(DBT_SCORE_FLOOR) > target/dbt-score/report.txt \
+		|| { tail -n 40 target/dbt-score/report.txt; exit 1; }
+	tail -n 1 target/dbt-score/report.txt
 
 # Changed: differs from LINT_BASE (origin/main's merge base when there is
 # one, else HEAD) in the work tree, or is new and not ignored.
