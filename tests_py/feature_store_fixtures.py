@@ -26,6 +26,7 @@ from python_hooks.warehouse import schema_name
 REPO = contract.PROJECT_ROOT
 FIXTURE_TABLE = "main.fixture_int_player_features"
 FEATURE_STORE_FILES = (
+    "models/_groups.yml",  # the groups dbt_project.yml assigns the models to
     "models/feature_store/feature_contract.sql",
     "models/feature_store/ml_feature_store_v2.sql",
     "models/feature_store/_feature_store.yml",
