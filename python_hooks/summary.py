@@ -7,10 +7,11 @@ summary).
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import sys
 from typing import Any
 
-from python_hooks import options, warehouse
+from python_hooks import clock, options, warehouse
 
 EXIT_UNAVAILABLE = 2
 
@@ -25,8 +26,9 @@ SUGGESTIONS = [
 ]
 
 NEXT_COMMANDS = [
-    "nba-fs dispatch --date YYYY-MM-DD --mode FIRST      # gate + dispatch requests (local sink)",
-    "nba-fs alerts --date YYYY-MM-DD --skip-freshness    # evaluate monitoring, console alerts",
+    "export NBA_RUN_DATE=<the run date>    # the one clock: what this build took for today",
+    "nba-fs dispatch --date today --mode FIRST         # gate + dispatch requests (local sink)",
+    "nba-fs alerts --date today                        # evaluate monitoring, console alerts",
 ]
 
 
@@ -87,11 +89,15 @@ def render(wh: warehouse.DuckDBWarehouse, path: str) -> str:
     lines.append("")
     lines += feature_store_lines(wh)
     names = {layer: warehouse.schema_name(layer) for layer in warehouse.SCHEMA_ENV}
-    lines.append(f"\nquery next (duckdb {path}):")
+    copy = Path(path).with_name(Path(path).stem + "_readonly.duckdb")
+    lines.append(f"\nquery next, on the read-only copy (nba-fs publish writes it; the build"
+                 f" locks {path}):\n  python -c \"import duckdb;"
+                 f" con = duckdb.connect('{copy}', read_only=True); con.sql('...').show()\"")
     for title, sql in SUGGESTIONS:
         lines.append(f"  -- {title}\n  {sql.format(**names)};")
     lines.append("\ncommands:")
-    lines += [f"  {command}" for command in NEXT_COMMANDS]
+    run_date = clock.run_date().isoformat()
+    lines += [f"  {command.replace('<the run date>', run_date)}" for command in NEXT_COMMANDS]
     return "\n".join(lines)
 
 
