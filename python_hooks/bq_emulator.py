@@ -7,7 +7,8 @@ environment and talks to it over HTTP on 127.0.0.1 with google-cloud-bigquery
 file and loaded as Parquet load jobs, one per table. The tables of the raw
 interface (models/staging/_sources.yml, read through
 python_hooks.raw_contract) are created as production has them: the
-contract's column types and NOT NULL columns (REQUIRED), partitioned by day
+contract's column types and NOT NULL columns (REQUIRED, unless the sample
+holds NULLs there: see load_raw_from_duckdb), partitioned by day
 on their partition column, with `require_partition_filter` where production
 requires a filter. Other tables of the schema (the sample's
 generation_manifest) get the types of their Arrow columns.
@@ -141,14 +142,17 @@ def bigquery_type(arrow_type: "pa.DataType") -> str:
     return "STRING"
 
 
-def contract_schema(name: str) -> list["bigquery.SchemaField"]:
-    """The BigQuery schema of raw table `name` from the raw contract."""
+def contract_schema(name: str, nullable: frozenset[str] = frozenset()
+                    ) -> list["bigquery.SchemaField"]:
+    """The BigQuery schema of raw table `name` from the raw contract; the
+    columns in `nullable` stay NULLABLE even where production says NOT NULL."""
     from google.cloud import bigquery
 
     from python_hooks import raw_contract
 
-    return [bigquery.SchemaField(column.name, column.bq_type,
-                                 mode="REQUIRED" if column.not_null else "NULLABLE")
+    return [bigquery.SchemaField(
+                column.name, column.bq_type,
+                mode="REQUIRED" if column.not_null and column.name not in nullable else "NULLABLE")
             for column in raw_contract.tables()[name]]
 
 
@@ -186,7 +190,20 @@ def load_arrow_table(client: "bigquery.Client", table_id: str, table: "pa.Table"
     client.load_table_from_file(buffer, table_id, job_config=config).result()
 
 
-def contract_arrow_table(con: Any, schema: str, name: str) -> "pa.Table":
+def null_in_not_null_columns(con: Any, schema: str, name: str) -> frozenset[str]:
+    """Columns production declares NOT NULL that hold NULLs in the file."""
+    from python_hooks import raw_contract
+
+    required = [column.name for column in raw_contract.tables()[name] if column.not_null]
+    if not required:
+        return frozenset()
+    counts = con.execute("select " + ", ".join(f'count(*) - count("{c}")' for c in required)
+                         + f' from "{schema}"."{name}"').fetchall()[0]
+    return frozenset(column for column, nulls in zip(required, counts) if nulls)
+
+
+def contract_arrow_table(con: Any, schema: str, name: str,
+                         nullable: frozenset[str] = frozenset()) -> "pa.Table":
     """Raw table `name` as Arrow, its contract's columns in the contract's
     order and Arrow types (a column the file lacks is an error: the sample
     must have every column of the interface)."""
@@ -198,7 +215,8 @@ def contract_arrow_table(con: Any, schema: str, name: str) -> "pa.Table":
     select = ", ".join(f'"{column.name}"' for column in columns)
     table = con.sql(f'select {select} from "{schema}"."{name}"').to_arrow_table()
     target = pa.schema([pa.field(column.name, raw_contract.arrow_type(column.bq_type),
-                                 nullable=not column.not_null) for column in columns])
+                                 nullable=not column.not_null or column.name in nullable)
+                        for column in columns])
     return table.cast(target)
 
 
@@ -206,6 +224,10 @@ def load_raw_from_duckdb(client: "bigquery.Client", duckdb_path: Path,
                          dataset: str = RAW_DATASET, schema: str = RAW_DATASET) -> dict[str, int]:
     """Copy every table of `schema` in a DuckDB file into an emulator dataset,
     the raw interface's tables typed and partitioned by the raw contract.
+
+    A NOT NULL column holding NULLs in the file (a defect the sample injects
+    on purpose, for staging to quarantine) is created NULLABLE, or the load
+    would refuse the whole table; bigquery_fixtures records which.
 
     Returns rows loaded per table.
     """
@@ -227,8 +249,9 @@ def load_raw_from_duckdb(client: "bigquery.Client", duckdb_path: Path,
         for name in names:
             table_id = f"{client.project}.{dataset}.{name}"
             if name in contract:
-                table = contract_arrow_table(con, schema, name)
-                load_arrow_table(client, table_id, table, schema=contract_schema(name),
+                nullable = null_in_not_null_columns(con, schema, name)
+                table = contract_arrow_table(con, schema, name, nullable)
+                load_arrow_table(client, table_id, table, schema=contract_schema(name, nullable),
                                  partition=raw_contract.partition(name))
             else:
                 table = con.sql(f'select * from "{schema}"."{name}"').to_arrow_table()

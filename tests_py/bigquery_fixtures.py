@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from conftest import ROOT, run_dbt, run_nba_fs
@@ -73,6 +74,8 @@ class EmulatorBuild:
     # mode)}) as the emulator reports the created table
     raw_tables: dict[str, tuple[str | None, bool, dict[str, tuple[str, str]]]] = field(
         default_factory=dict)
+    # raw tables where the sample injects a NULL player name (its manifest)
+    null_name_tables: set[str] = field(default_factory=set)
     # what the Python layer read from the emulator (python_layer_reads)
     python_layer: dict[str, Any] = field(default_factory=dict)
 
@@ -191,6 +194,10 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
         loaded = time.perf_counter()
         build.raw_counts = bq_emulator.load_raw_from_duckdb(client, raw)
         build.raw_tables = raw_table_metadata(client, build.project, build.raw_counts)
+        with duckdb.connect(str(raw), read_only=True) as con:
+            build.null_name_tables = {name for (name,) in con.execute(
+                "select distinct table_name from nba_raw.generation_manifest"
+                " where kind = 'null_player_name'").fetchall()}
         build.seconds["load_raw"] = time.perf_counter() - loaded
         # The sample injects odds outages on purpose, so the gates only warn
         # (as in `make demo`); parity of the counts they read is tested.

@@ -193,14 +193,24 @@ def test_emulator_raw_tables_are_typed_and_partitioned_as_production(
     does not enforce it (test_partition_filters.py checks the SQL instead)."""
     contract = raw_contract.tables()
     assert len(contract) == 8
+    relaxed = set()
     for name, columns in contract.items():
         partition, required, schema = emulator_build.raw_tables[name]
         assert (partition, required) == raw_contract.partition(name), name
         expected = {c.name: (c.bq_type, "REQUIRED" if c.not_null else "NULLABLE")
                     for c in columns}
-        assert {column: (BIGQUERY_TYPE_ALIASES.get(kind, kind), mode)
-                for column, (kind, mode) in schema.items()} == expected, name
+        created = {column: (BIGQUERY_TYPE_ALIASES.get(kind, kind), mode)
+                   for column, (kind, mode) in schema.items()}
+        relaxed |= {(name, column) for column in expected
+                    if expected[column][1] == "REQUIRED" and created[column][1] == "NULLABLE"}
+        assert {column: kind for column, (kind, _) in created.items()} == {
+            column: kind for column, (kind, _) in expected.items()}, name
+        assert all(created[column] == expected[column] for column in expected
+                   if (name, column) not in relaxed), name
     assert sum(required for _, required, _ in emulator_build.raw_tables.values()) >= 5
+    # A NOT NULL column left NULLABLE holds a NULL the sample injects on
+    # purpose (its manifest says so); any other would be a sample bug.
+    assert relaxed <= {(table, "player_name") for table in emulator_build.null_name_tables}
 
 
 def test_python_layer_reads_the_same_on_both_engines(emulator_build: EmulatorBuild,
