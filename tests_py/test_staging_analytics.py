@@ -44,6 +44,14 @@ REJECTED_KINDS: dict[str, tuple[str, str]] = {
     "line_too_high": ("odds_api_player_points_props", "line_out_of_range"),
     "duplicate_snapshot": ("odds_api_player_points_props", "duplicate"),
 }
+# Manifest kinds that are reloads: the raw table holds a game twice (a box
+# score reloaded later, a schedule row with a second, conflicting status);
+# staging keeps one and rejects the other copy as a duplicate.
+RELOADED_KINDS = {
+    "reloaded_box_score": ("nbac_gamebook_player_stats", "gamebook_player_stats"),
+    "conflicting_schedule_status": ("nbac_schedule", "schedule"),
+}
+DUPLICATE_REASONS = ("duplicate", "conflicting_duplicate")
 # Raw rows that are not defects but outside the feature store's scope:
 # staging sets them aside with these reasons and is_defect = false.
 OUT_OF_SCOPE_REASONS = {
@@ -97,10 +105,38 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> Any:
 
 def test_every_manifest_kind_is_classified(con: duckdb.DuckDBPyConnection) -> None:
     kinds = {kind for (kind,) in rows(con, "select distinct kind from nba_raw.generation_manifest")}
-    unknown = kinds - set(REJECTED_KINDS) - KEPT_KINDS
+    unknown = kinds - set(REJECTED_KINDS) - KEPT_KINDS - set(RELOADED_KINDS)
     assert not unknown, f"new generator defect kinds to classify here: {sorted(unknown)}"
     # The small preset injects every reject-worthy defect at least once.
-    assert set(REJECTED_KINDS) <= kinds
+    assert set(REJECTED_KINDS) <= kinds and set(RELOADED_KINDS) <= kinds
+
+
+def test_reloaded_games_are_staged_once(con: duckdb.DuckDBPyConnection) -> None:
+    """A reloaded box score's players and a schedule row with two statuses
+    are staged once each; the other copy is a rejected duplicate."""
+    for kind, (table, model) in RELOADED_KINDS.items():
+        keys = rows(con, "select record_key, game_date from nba_raw.generation_manifest"
+                         " where kind = ?", kind)
+        assert keys, kind
+        for record_key, game_date in keys:
+            game_id = record_key.split("|")[0]
+            if model == "schedule":
+                staged = scalar(con, "select count(*) from nba_staging.stg_nba_raw__schedule"
+                                     " where nba_game_id = ? and game_date = ?", game_id, game_date)
+                assert staged == 1, (kind, record_key)
+            else:
+                staged, players = rows(
+                    con, f"select count(*), count(distinct player_lookup)"
+                         f" from nba_staging.stg_nba_raw__{model} where game_id = ?", game_id)[0]
+                assert staged == players > 0, (kind, record_key)
+            duplicates = scalar(
+                con,
+                f"select count(*) from nba_staging.stg_rejected_rows"
+                f" where {REJECT_SOURCE} = ? and reject_reason in {DUPLICATE_REASONS}"
+                " and strpos(raw_record, ?) > 0",
+                table, f'"{game_id}"',
+            )
+            assert duplicates > 0, (kind, record_key)
 
 
 def test_each_injected_defect_is_rejected_with_its_reason(
