@@ -21,9 +21,8 @@
 
 {%- set history_dates = var('raw_volume_history_dates', 20) | int -%}
 {%- set low_share = var('raw_volume_low_share', 0.25) -%}
-{#- Raw table, its staging entity (stg_nba_raw__<entity>, and its
-    source_table in stg_rejected_rows), when it is due: 'final' or
-    'pregame'. -#}
+{#- Raw table (source_table in stg_rejected_rows), its staging model
+    (stg_nba_raw__<entity>), when it is due: 'final' or 'pregame'. -#}
 {%- set sources = [
     ['nbac_gamebook_player_stats', 'gamebook_player_stats', 'final'],
     ['nbac_team_boxscore', 'team_box_scores', 'final'],
@@ -88,16 +87,12 @@ staged_counts as (
 
 rejected_counts as (
     select
-        case rejected.source_table
-            {% for table, entity, due in sources %}
-            when '{{ entity }}' then '{{ table }}'
-            {% endfor %}
-        end as source_table,
-        rejected.game_date,
+        source_table,
+        game_date,
         count(*) as rows_rejected
     from rejected
-    where rejected.is_defect
-    group by rejected.source_table, rejected.game_date
+    where is_defect
+    group by source_table, game_date
 ),
 
 source_dates as (
