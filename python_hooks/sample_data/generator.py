@@ -11,9 +11,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from python_hooks import clock
+from python_hooks import clock, raw_contract
 
 from .names import variants_for
+from . import production
 from .odds import bettingpros_rows, odds_api_rows, select_lined
 from .players import INJURY_REASONS, League
 from .reports import injury_report_rows, roster_rows
@@ -96,12 +97,24 @@ def generate(config: Config) -> Built:
         season = build_season(season_rng, league, season_year, config.as_of)
         _season_tables(season_rng, builder, league, season, cutoff)
         builder.seconds[f"season {season_year}"] = time.perf_counter() - started
-    tables = {name: _concat(parts) for name, parts in builder.tables.items()}
-    for name in SCHEMAS:
-        if name != "generation_manifest" and name not in tables:
-            tables[name] = _empty_columns(name)
+    started = time.perf_counter()
+    internal = {name: _concat(parts) for name, parts in builder.tables.items()}
+    for name in INTERNAL_TABLES:
+        if name not in internal:
+            raise ValueError(f"the sample has no {name} rows: choose seasons and an as-of date with games")
+    names = NameArrays.of(league)
+    keys = production.PlayerKeys.of(names.box, names.odds, names.bettingpros)
+    tables = production.convert(config.seed, internal, keys, builder.note)
     _inject_defects(rng, tables, builder)
+    _reload_games(np.random.default_rng([config.seed, 16, 99]), tables, builder)
+    builder.seconds["production shapes and defects"] = time.perf_counter() - started
     return Built(tables, builder.manifest, builder.seconds)
+
+
+# The simulation's own tables, turned into the production ones by production.py.
+INTERNAL_TABLES = ("schedule", "gamebook_player_stats", "team_box_scores", "shot_events", "free_throws",
+                   "injury_report", "rosters", "odds_api_player_points_props",
+                   "bettingpros_player_points_props")
 
 
 @dataclass(frozen=True)
@@ -116,17 +129,27 @@ class GameArrays:
     away: np.ndarray
     status: np.ndarray
     ot: np.ndarray
+    # NBA.com id as the schedule stores it: a made-up game keeps the id of the
+    # game it replaces (the simulation numbers it as a new game).
+    nba: np.ndarray
+    # YYYYMMDD_AWAY_HOME, the id of every other production table.
+    proj: np.ndarray
 
     @classmethod
-    def of(cls, games: list[dict]) -> "GameArrays":
+    def of(cls, games: list[dict], postponed: list[dict] = ()) -> "GameArrays":
         def col(key: str, dtype=object) -> np.ndarray:
             return np.array([g[key] for g in games], dtype=dtype)
 
+        nba = col("game_id").copy()
+        for x in postponed:
+            nba[nba == x["makeup_game_id"]] = x["game_id"]
         return cls(
             gid=col("game_id"), gdate=col("game_date", "datetime64[D]"),
             tip=_npdt([g["tipoff_at"] for g in games]), gtype=col("game_type"),
             home=col("home_team_abbr"), away=col("away_team_abbr"), status=col("game_status"),
-            ot=col("ot", np.int64),
+            ot=col("ot", np.int64), nba=nba,
+            proj=np.array([f"{g['game_date']:%Y%m%d}_{g['away_team_abbr']}_{g['home_team_abbr']}"
+                           for g in games], dtype=object),
         )
 
     def __len__(self) -> int:
@@ -153,7 +176,7 @@ class NameArrays:
 
 def _season_tables(rng: np.random.Generator, b: TableBuilder, league: League, season: Season,
                    cutoff: np.datetime64) -> None:
-    games = GameArrays.of(season.games)
+    games = GameArrays.of(season.games, season.postponed)
     names = NameArrays.of(league)
     _schedule_table(b, season, games, cutoff)
     _note_moves(b, season, league)
@@ -179,12 +202,13 @@ def _schedule_table(b: TableBuilder, season: Season, g: GameArrays, cutoff: np.d
         "home_score": np.array([x["home_score"] for x in games], dtype=object),
         "away_score": np.array([x["away_score"] for x in games], dtype=object),
         "playoff_round": np.array([x["playoff_round"] for x in games], dtype=object),
-        "loaded_at": loaded,
+        "loaded_at": loaded, "nba_game_id": g.nba,
     })
     for x in season.postponed:
-        b.note("postponed_game", "schedule", x["game_id"], x["game_date"],
-               f"{x['away_team_abbr']}@{x['home_team_abbr']} postponed; "
-               f"made up as game_id {x['makeup_game_id']}")
+        makeup = next(m for m in games if m["game_id"] == x["makeup_game_id"])
+        b.note("postponed_game", "nbac_schedule", x["game_id"], x["game_date"],
+               f"{x['away_team_abbr']}@{x['home_team_abbr']} postponed (status 3, no scores); "
+               f"made up on {makeup['game_date']} under the same game_id")
 
 
 def _note_moves(b: TableBuilder, season: Season, league: League) -> None:
@@ -193,7 +217,7 @@ def _note_moves(b: TableBuilder, season: Season, league: League) -> None:
         p = league.players[int(state.pids[mv["season_index"]])]
         day = state.first_day + dt.timedelta(days=int(mv["day"]))
         if day <= b.config.as_of:
-            b.note(mv["kind"], "rosters", p.name, day, f"{mv['from']} -> {mv['to']}")
+            b.note(mv["kind"], "espn_team_rosters", p.name, day, f"{mv['from']} -> {mv['to']}")
 
 
 STAT_COLUMNS = ["points", "fg_made", "fg_attempted", "three_made", "three_attempted", "ft_made",
@@ -236,6 +260,13 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
     }
     gamebook |= {c: box[c] for c in STAT_COLUMNS}
     gamebook |= {"is_starter": box["is_starter"], "loaded_at": game_loaded[gi]}
+    margin = np.asarray([0 if x["home_score"] is None else x["home_score"] - x["away_score"]
+                         for x in season.games], dtype=np.int64)
+    gamebook |= {"nba_game_id": g.nba[gi], "project_game_id": g.proj[gi],
+                 "season_year": np.full(len(st), season.season_year),
+                 "game_type": g.gtype[gi], "home_team_abbr": g.home[gi], "away_team_abbr": g.away[gi],
+                 "pid": pid, "status_code": st, "int_minutes": box["minutes"].astype(np.int64),
+                 "team_margin": np.where(box["side"] == 0, margin[gi], -margin[gi])}
     b.add("gamebook_player_stats", gamebook)
 
     key = gi * 2 + box["side"]
@@ -248,8 +279,31 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
         team_box[c] = np.bincount(key, weights=box[c], minlength=n_keys)[keys].astype(np.int64)
     team_box["minutes"] = (240 + 25 * g.ot[tgi]).astype(np.int64)
     team_box["loaded_at"] = game_loaded[tgi]
+    for c in ("assists", "steals", "blocks", "fouls"):
+        team_box[c] = np.bincount(key, weights=box[c], minlength=n_keys)[keys].astype(np.int64)
+    team_box |= {"nba_game_id": g.nba[tgi], "project_game_id": g.proj[tgi], "season_year": np.full(len(keys), season.season_year),
+                 "game_type": g.gtype[tgi], "is_home": tside == 0,
+                 "home_team_abbr": g.home[tgi], "away_team_abbr": g.away[tgi],
+                 "team_margin": np.where(tside == 0, margin[tgi], -margin[tgi])}
     b.add("team_box_scores", team_box)
-    b.add("shot_events", _shot_events(rng, box, g.gid, g.ot, team_abbr, names.box[pid], game_loaded))
+    shots = _shot_events(rng, box, g.gid, g.ot, team_abbr, names.box[pid], game_loaded, pid)
+    sgi = shots.pop("gidx")
+    shots |= {"game_date": g.gdate[sgi], "nba_game_id": g.nba[sgi], "project_game_id": g.proj[sgi], "game_type": g.gtype[sgi],
+              "season_year": np.full(len(sgi), season.season_year),
+              "home_team_abbr": g.home[sgi], "away_team_abbr": g.away[sgi]}
+    b.add("shot_events", shots)
+    # Free throws for the play-by-play's non-shot events (no random draws
+    # here: production.py places them in the game).
+    ft = box["ft_attempted"] > 0
+    b.add("free_throws", {
+        "game_id": g.gid[gi][ft], "game_date": g.gdate[gi][ft], "nba_game_id": g.nba[gi][ft],
+        "project_game_id": g.proj[gi][ft],
+        "game_type": g.gtype[gi][ft], "season_year": np.full(int(ft.sum()), season.season_year),
+        "home_team_abbr": g.home[gi][ft], "away_team_abbr": g.away[gi][ft],
+        "team_abbr": team_abbr[ft], "player_name": names.box[pid][ft], "pid": pid[ft],
+        "ft_attempted": box["ft_attempted"][ft].astype(np.int64), "ft_made": box["ft_made"][ft].astype(np.int64),
+        "periods": (4 + g.ot[gi][ft]).astype(np.int64), "loaded_at": game_loaded[gi][ft],
+    })
     return box
 
 
@@ -288,8 +342,13 @@ def _injury_table(rng: np.random.Generator, b: TableBuilder, season: Season, g: 
         "team_abbr": team_of_row[ir], "player_name": names.box[state.pids[rows["pidx"][ir]]],
         "injury_status": inj["injury_status"], "reason": inj["reason"],
         "loaded_at": inj["report_at"] + 10 * MIN,
+        "game_id": g.gid[rows["gidx"][ir]], "tipoff": g.tip[rows["gidx"][ir]],
+        "project_game_id": g.proj[rows["gidx"][ir]],
+        "home_team_abbr": g.home[rows["gidx"][ir]], "away_team_abbr": g.away[rows["gidx"][ir]],
+        "season_year": np.full(len(ir), season.season_year),
+        "pid": state.pids[rows["pidx"][ir]],
     })
-    b.note("after_tipoff_injury_report", "injury_report", None, None,
+    b.note("after_tipoff_injury_report", "nbac_injury_report", None, None,
            f"season {season.season_year}: {int(inj['n_after_tipoff'])} report rows published after tipoff")
 
 
@@ -309,6 +368,8 @@ def _roster_table(b: TableBuilder, season: Season, league: League, names: NameAr
         "birth_date": np.array([league.players[int(p)].birth_date for p in rpid], dtype="datetime64[D]"),
         "roster_status": np.where(ro["two_way"], "two_way", "active").astype(object),
         "loaded_at": roster_dates.astype("datetime64[s]") + 12 * HOUR,
+        "pid": rpid, "season_year": np.full(len(rpid), season.season_year),
+        "injured": state.injured[ro["pidx"], ro["day"]],
     })
 
 
@@ -331,7 +392,7 @@ def _season_odds(rng: np.random.Generator, b: TableBuilder, season: Season, g: G
                  rows: dict[str, np.ndarray], team_of_row: np.ndarray, names: NameArrays,
                  cutoff: np.datetime64) -> None:
     cfg = b.config
-    gid, gdate, tip, home, away = g.gid, g.gdate, g.tip, g.home, g.away
+    gid, gdate, tip, home, away, nba, proj = g.gid, g.gdate, g.tip, g.home, g.away, g.nba, g.proj
     names_odds, names_bp = names.odds, names.bettingpros
     state = season.state
     games = season.games
@@ -397,7 +458,8 @@ def _season_odds(rng: np.random.Generator, b: TableBuilder, season: Season, g: G
         "bookmaker": odds["book"].astype(object), "player_name": names_odds[pid_rows[odds["row"]]],
         "points_line": odds["points_line"].astype(float),
         "over_price": odds["over_price"], "under_price": odds["under_price"],
-        "loaded_at": odds["snapshot_at"] + 2 * MIN,
+        "loaded_at": odds["snapshot_at"] + 2 * MIN, "nba_game_id": nba[og], "project_game_id": proj[og],
+        "pid": pid_rows[odds["row"]],
     })
 
     bp_sel = (mode[lg] == 3) | ((mode[lg] == 0) & (rng.random(len(lg)) < 0.35))
@@ -410,10 +472,11 @@ def _season_odds(rng: np.random.Generator, b: TableBuilder, season: Season, g: G
         "market": np.full(len(bg), "points", dtype=object), "book": bp["book"].astype(object),
         "line": bp["line"].astype(float), "opening_line": bp["opening_line"].astype(float),
         "loaded_at": bp["created_at"] + 5 * MIN,
+        "game_id": gid[bg], "pid": pid_rows[bp["row"]], "tipoff": tip[bg],
     })
 
 
-def _shot_events(rng, box, gid, ot, team_abbr, player_names, game_loaded) -> dict[str, np.ndarray]:
+def _shot_events(rng, box, gid, ot, team_abbr, player_names, game_loaded, pid) -> dict[str, np.ndarray]:
     counts = np.stack([box["paint_att"], box["mid_att"], box["three_attempted"]], axis=1)
     made = np.stack([box["paint_made"], box["mid_made"], box["three_made"]], axis=1)
     flat_counts = counts.ravel()
@@ -444,169 +507,187 @@ def _shot_events(rng, box, gid, ot, team_abbr, player_names, game_loaded) -> dic
         "team_abbr": team_abbr[row], "period": period, "clock": clock.astype(object),
         "shot_zone": np.array(["paint", "mid_range", "three"], dtype=object)[zone],
         "shot_distance_ft": distance, "is_made": is_made, "loaded_at": game_loaded[gi],
+        "gidx": gi, "left_seconds": left, "pid": pid[row],
     }
     return {k: v[order] for k, v in cols.items()}
 
 
 # ---------------------------------------------------------------------------
-# Defects: a few dozen bad rows the pipeline must catch and report.
+# Defects: a few dozen bad rows the pipeline must catch and report, in the
+# production tables' columns. Manifest record keys (docs/sample_data.md):
+#   gamebook      game_id|team_abbr|player_name   (game_id YYYYMMDD_AWAY_HOME)
+#   team box      game_id|team_abbr
+#   odds API      odds_api_event_id|bookmaker|player_name|snapshot_timestamp
 # ---------------------------------------------------------------------------
+GAMEBOOK = "nbac_gamebook_player_stats"
+TEAM_BOX = "nbac_team_boxscore"
+ODDS = "odds_api_player_points_props"
+PBP = "bigdataball_play_by_play"
+
+
+def _regular_final_games(t: dict[str, dict[str, np.ndarray]]) -> np.ndarray:
+    """YYYYMMDD_AWAY_HOME ids of the final regular-season games."""
+    sc = t["nbac_schedule"]
+    ok = (sc["is_regular_season"] & (sc["game_status"] == 3)
+          & ~np.ma.getmaskarray(sc["home_team_score"]))
+    ids = production.project_game_id(sc["game_date"][ok], sc["away_team_tricode"][ok], sc["home_team_tricode"][ok])
+    return np.unique(ids.astype(str))
+
+
 def _inject_defects(rng: np.random.Generator, t: dict[str, dict[str, np.ndarray]], b: TableBuilder) -> None:
-    gb = t["gamebook_player_stats"]
-    regular_ids = set(t["schedule"]["game_id"][(t["schedule"]["game_type"] == "regular")
-                                               & (t["schedule"]["game_status"] == "final")].tolist())
-    box_games = np.unique(gb["game_id"].astype("U16")).astype(object)
-    box_games = np.array(sorted(g for g in box_games if g in regular_ids), dtype=object)
+    gb = t[GAMEBOOK]
+    box_games = np.intersect1d(np.unique(gb["game_id"].astype(str)), _regular_final_games(t)).astype(object)
     if len(box_games) >= 20:
         _box_defects(rng, t, b, box_games)
-    if len(t["odds_api_player_points_props"]["snapshot_at"]) >= 100:
+    if len(t[ODDS]["snapshot_timestamp"]) >= 100:
         _odds_defects(rng, t, b)
 
 
 def _box_defects(rng: np.random.Generator, t: dict[str, dict[str, np.ndarray]], b: TableBuilder,
                  box_games: np.ndarray) -> None:
-    gb = t["gamebook_player_stats"]
+    gb = t[GAMEBOOK]
     chosen_games = rng.choice(box_games, size=8, replace=False)
     late, missing = chosen_games[:5], chosen_games[5:]
     for g in late:
         rows = gb["game_id"] == g
         day = gb["game_date"][rows][0]
         when = day.astype("datetime64[s]") + DAY + HOUR * int(rng.integers(16, 31))
-        gb["loaded_at"][rows] = when
-        tb = t["team_box_scores"]
-        tb["loaded_at"][tb["game_id"] == g] = when
-        se = t["shot_events"]
-        se["loaded_at"][se["game_id"] == g] = when
-        b.note("late_box_score", "gamebook_player_stats", str(g), day.item(), f"loaded_at {when}")
-    tb = t["team_box_scores"]
+        gb["processed_at"][rows] = when
+        for name in (TEAM_BOX, PBP):
+            tb = t[name]
+            hit = tb["game_id"] == g
+            tb["processed_at"][hit] = when
+            tb["created_at"][hit] = when
+        b.note("late_box_score", GAMEBOOK, str(g), day.item(), f"processed_at {when}")
+    tb = t[TEAM_BOX]
     drop = np.zeros(len(tb["game_id"]), dtype=bool)
     for k, g in enumerate(missing):
         rows = np.nonzero(tb["game_id"] == g)[0]
         rows = rows if k < 2 else rows[:1]  # two games lose both teams, one loses one team
         drop[rows] = True
         for r in rows:
-            b.note("missing_team_box", "team_box_scores", f"{g}|{tb['team_abbr'][r]}",
+            b.note("missing_team_box", TEAM_BOX, f"{g}|{tb['team_abbr'][r]}",
                    tb["game_date"][r].item(), "team box row absent; player lines exist")
-    t["team_box_scores"] = {k: v[~drop] for k, v in tb.items()}
+    t[TEAM_BOX] = production.select(tb, ~drop)
 
-    gb_ids = gb["game_id"].astype("U16")
-    played = np.nonzero((gb["player_status"] == "active") & (gb["minutes"] > 0)
-                        & np.isin(gb_ids, box_games.astype("U16"))
-                        & ~np.isin(gb_ids, chosen_games.astype("U16")))[0]
+    gb_ids = gb["game_id"].astype(str)
+    played = np.nonzero((gb["player_status"] == "active") & (gb["minutes_decimal"] > 0)
+                        & np.isin(gb_ids, box_games.astype(str))
+                        & ~np.isin(gb_ids, chosen_games.astype(str)))[0]
     picks = rng.choice(played, size=4, replace=False)
 
     def key(i: int) -> str:
         return f"{gb['game_id'][i]}|{gb['team_abbr'][i]}|{gb['player_name'][i]}"
 
     i = picks[0]
-    b.note("null_player_name", "gamebook_player_stats", key(i), gb["game_date"][i].item(), "player_name set to NULL")
+    b.note("null_player_name", GAMEBOOK, key(i), gb["game_date"][i].item(),
+           "player_name (and player_lookup) set to NULL")
     gb["player_name"][i] = None
+    gb["player_lookup"][i] = None
     i = picks[1]
-    b.note("unknown_team_code", "gamebook_player_stats", key(i), gb["game_date"][i].item(),
+    b.note("unknown_team_code", GAMEBOOK, key(i), gb["game_date"][i].item(),
            f"team_abbr {gb['team_abbr'][i]} replaced by XXX")
     b.manifest[-1]["record_key"] = f"{gb['game_id'][i]}|XXX|{gb['player_name'][i]}"
     gb["team_abbr"][i] = "XXX"
     i = picks[2]
-    b.note("negative_points", "gamebook_player_stats", key(i), gb["game_date"][i].item(),
+    b.note("negative_points", GAMEBOOK, key(i), gb["game_date"][i].item(),
            f"points {gb['points'][i]} replaced by -5 (team box keeps the true total)")
     gb["points"][i] = -5
     i = picks[3]
-    b.note("impossible_minutes", "gamebook_player_stats", key(i), gb["game_date"][i].item(),
-           f"minutes {gb['minutes'][i]} replaced by 80")
-    gb["minutes"][i] = 80.0
+    b.note("impossible_minutes", GAMEBOOK, key(i), gb["game_date"][i].item(),
+           f"minutes {gb['minutes'][i]} replaced by 80:00")
+    gb["minutes"][i] = "80:00"
+    gb["minutes_decimal"][i] = 80.0
 
 
 def _odds_defects(rng: np.random.Generator, t: dict[str, dict[str, np.ndarray]], b: TableBuilder) -> None:
-    od = t["odds_api_player_points_props"]
-    pre = np.nonzero(od["snapshot_at"] <= od["commence_at"])[0]
+    od = t[ODDS]
+    pre = np.nonzero(od["snapshot_timestamp"] <= od["game_start_time"])[0]
     picks = rng.choice(pre, size=3 + 12, replace=False)
 
     def okey(i: int) -> str:
-        return f"{od['event_id'][i]}|{od['bookmaker'][i]}|{od['player_name'][i]}|{od['snapshot_at'][i]}"
+        return (f"{od['odds_api_event_id'][i]}|{od['bookmaker'][i]}|{od['player_name'][i]}"
+                f"|{od['snapshot_timestamp'][i]}")
 
     i = picks[0]
-    b.note("null_player_name", "odds_api_player_points_props", okey(i), od["game_date"][i].item(),
-           "player_name set to NULL")
+    b.note("null_player_name", ODDS, okey(i), od["game_date"][i].item(),
+           "player_name (and player_lookup) set to NULL")
     od["player_name"][i] = None
+    od["player_lookup"][i] = None
     i = picks[1]
-    b.note("line_zero", "odds_api_player_points_props", okey(i), od["game_date"][i].item(),
+    b.note("line_zero", ODDS, okey(i), od["game_date"][i].item(),
            f"points_line {od['points_line'][i]} replaced by 0")
     od["points_line"][i] = 0.0
     i = picks[2]
-    b.note("line_too_high", "odds_api_player_points_props", okey(i), od["game_date"][i].item(),
+    b.note("line_too_high", ODDS, okey(i), od["game_date"][i].item(),
            f"points_line {od['points_line'][i]} replaced by 250")
     od["points_line"][i] = 250.0
     dups = picks[3:]
     for i in dups:
-        b.note("duplicate_snapshot", "odds_api_player_points_props", okey(i), od["game_date"][i].item(),
+        b.note("duplicate_snapshot", ODDS, okey(i), od["game_date"][i].item(),
                "row present twice (exact duplicate)")
-    t["odds_api_player_points_props"] = {k: np.concatenate([v, v[dups]]) for k, v in od.items()}
+    t[ODDS] = production.concat_cols([od, production.select(od, dups)])
+
+
+def _reload_games(rng: np.random.Generator, t: dict[str, dict[str, np.ndarray]], b: TableBuilder) -> None:
+    """A few games were loaded twice (gamebook and team box): the same rows
+    again with a newer processed_at. Games with a defect are left alone."""
+    gb, tb = t[GAMEBOOK], t[TEAM_BOX]
+    touched = {str(m["record_key"]).split("|")[0] for m in b.manifest if m["table_name"] in (GAMEBOOK, TEAM_BOX)}
+    candidates = np.array(sorted(set(np.intersect1d(gb["game_id"].astype(str), tb["game_id"].astype(str)).tolist())
+                                 - touched), dtype=object)
+    if len(candidates) < 50:
+        return
+    games = rng.choice(candidates, size=max(2, len(candidates) // 500), replace=False)
+    for name in (GAMEBOOK, TEAM_BOX):
+        table = t[name]
+        rows = np.nonzero(np.isin(table["game_id"].astype(str), games.astype(str)))[0]
+        again = production.select(table, rows)
+        again["processed_at"] = again["processed_at"] + HOUR * 20
+        t[name] = production.concat_cols([table, again])
+    for g in sorted(games):
+        day = gb["game_date"][np.nonzero(gb["game_id"] == g)[0][0]]
+        b.note("reloaded_box_score", GAMEBOOK, str(g), day.item(),
+               "gamebook and team box rows of the game loaded a second time, 20 hours later (same values)")
 
 
 # ---------------------------------------------------------------------------
 # Arrow schemas and the DuckDB writer
 # ---------------------------------------------------------------------------
-S, I, D, TS, F, B = pa.string(), pa.int32(), pa.date32(), pa.timestamp("us"), pa.float64(), pa.bool_()
+MANIFEST_SCHEMA = [("kind", pa.string()), ("table_name", pa.string()), ("record_key", pa.string()),
+                   ("game_date", pa.date32()), ("detail", pa.string()), ("loaded_at", pa.timestamp("us"))]
+# Every table written, with its arrow columns: the production tables from
+# models/staging/_sources.yml (python_hooks/raw_contract.py), then the
+# sample-only manifest.
 SCHEMAS: dict[str, list[tuple[str, pa.DataType]]] = {
-    "schedule": [("game_id", S), ("game_date", D), ("tipoff_at", TS), ("season_year", I), ("game_type", S),
-                 ("home_team_abbr", S), ("away_team_abbr", S), ("game_status", S), ("home_score", I),
-                 ("away_score", I), ("playoff_round", I), ("loaded_at", TS)],
-    "gamebook_player_stats": [("game_id", S), ("game_date", D), ("team_abbr", S), ("player_name", S),
-                              ("player_status", S), ("dnp_reason", S), ("minutes", F)]
-    + [(c, I) for c in ["points", "fg_made", "fg_attempted", "three_made", "three_attempted", "ft_made",
-                        "ft_attempted", "off_rebounds", "def_rebounds", "assists", "steals", "blocks",
-                        "turnovers", "fouls"]]
-    + [("is_starter", B), ("loaded_at", TS)],
-    "shot_events": [("game_id", S), ("event_num", I), ("player_name", S), ("team_abbr", S), ("period", I),
-                    ("clock", S), ("shot_zone", S), ("shot_distance_ft", F), ("is_made", B), ("loaded_at", TS)],
-    "team_box_scores": [("game_id", S), ("game_date", D), ("team_abbr", S)]
-    + [(c, I) for c in ["points", "fg_made", "fg_attempted", "three_made", "three_attempted", "ft_made",
-                        "ft_attempted", "off_rebounds", "def_rebounds", "turnovers", "minutes"]]
-    + [("loaded_at", TS)],
-    "injury_report": [("report_at", TS), ("game_date", D), ("team_abbr", S), ("player_name", S),
-                      ("injury_status", S), ("reason", S), ("loaded_at", TS)],
-    "rosters": [("roster_date", D), ("team_abbr", S), ("player_name", S), ("position", S), ("birth_date", D),
-                ("roster_status", S), ("loaded_at", TS)],
-    "odds_api_player_points_props": [("snapshot_at", TS), ("event_id", S), ("game_date", D), ("commence_at", TS),
-                                     ("home_team_abbr", S), ("away_team_abbr", S), ("bookmaker", S),
-                                     ("player_name", S), ("points_line", F), ("over_price", I),
-                                     ("under_price", I), ("loaded_at", TS)],
-    "bettingpros_player_points_props": [("created_at", TS), ("game_date", D), ("player_name", S), ("team_abbr", S),
-                                        ("market", S), ("book", S), ("line", F), ("opening_line", F),
-                                        ("loaded_at", TS)],
-    "generation_manifest": [("kind", S), ("table_name", S), ("record_key", S), ("game_date", D), ("detail", S),
-                            ("loaded_at", TS)],
-}
-
-
-def _empty_columns(name: str) -> dict[str, np.ndarray]:
-    def empty(typ: pa.DataType) -> np.ndarray:
-        if pa.types.is_timestamp(typ):
-            return np.array([], dtype="datetime64[s]")
-        if pa.types.is_date(typ):
-            return np.array([], dtype="datetime64[D]")
-        if pa.types.is_integer(typ):
-            return np.array([], dtype=np.int64)
-        if pa.types.is_floating(typ):
-            return np.array([], dtype=float)
-        if pa.types.is_boolean(typ):
-            return np.array([], dtype=bool)
-        return np.array([], dtype=object)
-
-    return {col: empty(typ) for col, typ in SCHEMAS[name]}
+    name: [(c.name, raw_contract.arrow_type(c.bq_type)) for c in cols]
+    for name, cols in raw_contract.tables().items()
+} | {"generation_manifest": MANIFEST_SCHEMA}
+# Columns a row's data_hash does not cover (the load bookkeeping).
+_UNHASHED = {"data_hash", "processed_at", "created_at", "source_file_path"}
 
 
 def to_arrow(name: str, cols: dict[str, np.ndarray]) -> pa.Table:
     arrays = []
     for col, typ in SCHEMAS[name]:
+        if col == "data_hash" and col not in cols:
+            arrays.append(pa.nulls(len(next(iter(cols.values()))), type=typ))
+            continue
         values = cols[col]
+        mask = None
+        if isinstance(values, np.ma.MaskedArray):
+            mask = np.ma.getmaskarray(values)
+            values = values.data
         if pa.types.is_timestamp(typ):
             values = np.asarray(values).astype("datetime64[us]")
         elif pa.types.is_date(typ) and np.asarray(values).dtype.kind == "M":
             values = np.asarray(values).astype("datetime64[D]")
         elif values.dtype == object and pa.types.is_integer(typ):
             values = list(values)
-        arrays.append(pa.array(values, type=typ, from_pandas=True))
+        if mask is not None and mask.any():
+            arrays.append(pa.array(values, type=typ, mask=mask))
+        else:
+            arrays.append(pa.array(values, type=typ, from_pandas=True))
     return pa.Table.from_arrays(arrays, names=[c for c, _ in SCHEMAS[name]])
 
 
@@ -624,6 +705,17 @@ def manifest_columns(manifest: list[dict], loaded_at: dt.datetime) -> dict[str, 
     }
 
 
+def _hashed_select(name: str) -> str:
+    """``select *`` with data_hash = a SHA-256 hex digest of the row's
+    meaningful columns (of DuckDB's 64-bit hash of them: hashing the full
+    text of a million rows would double the write time)."""
+    cols = [c for c, _ in SCHEMAS[name]]
+    if "data_hash" not in cols:
+        return "select * from _gen_tmp"
+    parts = ", ".join(c for c in cols if c not in _UNHASHED)
+    return f"select * replace (sha256(cast(hash({parts}) as varchar)) as data_hash) from _gen_tmp"
+
+
 def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) -> dict[str, int]:
     import duckdb
 
@@ -632,13 +724,21 @@ def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) 
     counts: dict[str, int] = {}
     try:
         con.execute(f"create schema if not exists {RAW_SCHEMA}")
+        # Tables of earlier layouts of the sample go: the schema holds exactly
+        # the raw interface and the manifest.
+        stale = [n for (n,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = ?",
+            [RAW_SCHEMA]).fetchall() if n not in SCHEMAS]
+        for n in stale:
+            con.execute(f'drop table if exists {RAW_SCHEMA}."{n}"')
+            con.execute(f'drop view if exists {RAW_SCHEMA}."{n}"')
         tables = dict(built.tables)
         tables["generation_manifest"] = manifest_columns(built.manifest, config.as_of_at)
         for name in SCHEMAS:
             started = time.perf_counter()
             arrow = to_arrow(name, tables[name])
             con.register("_gen_tmp", arrow)
-            con.execute(f"create or replace table {RAW_SCHEMA}.{name} as select * from _gen_tmp")
+            con.execute(f"create or replace table {RAW_SCHEMA}.{name} as {_hashed_select(name)}")
             con.unregister("_gen_tmp")
             counts[name] = arrow.num_rows
             echo(f"{RAW_SCHEMA}.{name}: {arrow.num_rows} rows ({time.perf_counter() - started:.2f}s to write)")

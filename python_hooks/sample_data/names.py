@@ -201,3 +201,45 @@ def generate_names(rng: np.random.Generator, count: int, taken: set[str]) -> lis
         taken_keys.add(key)
         names.append(name)
     return names
+
+
+# ---------------------------------------------------------------------------
+# How the production scrapers print and key names (their quirks included)
+# ---------------------------------------------------------------------------
+_SUFFIX_RE = re.compile(r"\s+(Jr\.?|Sr\.?|II|III|IV)$")
+_INJURY_DROP = str.maketrans("", "", " '.-,")
+
+
+def split_suffix(name: str) -> tuple[str, str]:
+    """(name without a trailing Jr./Sr./II/III/IV, the suffix or '')."""
+    m = _SUFFIX_RE.search(name)
+    return (name[:m.start()], m.group(1)) if m else (name, "")
+
+
+def last_first(name: str) -> str:
+    """The injury report's ``Last, First``: the suffix stays with the last name
+    ('Jaren Jackson Jr.' -> 'Jackson Jr., Jaren')."""
+    first, _, rest = name.partition(" ")
+    return f"{rest}, {first}" if rest else name
+
+
+def last_name(name: str) -> str:
+    """The surname a gamebook prints for an inactive player ('Jackson')."""
+    base, _ = split_suffix(name)
+    return base.rsplit(" ", 1)[-1]
+
+
+def suffix_stripped_lookup(name: str) -> str | None:
+    """The lookup some writers stored before they kept suffixes
+    ('Jaren Jackson Jr.' -> 'jarenjackson')."""
+    return normalize_player_lookup(split_suffix(name)[0])
+
+
+def injury_report_lookup(name: str) -> str:
+    """The injury report writer's own (wrong) lookup: spaces and ``'.-,``
+    removed, then the substrings jr, sr, ii, iii, iv deleted anywhere, accents
+    kept ('Jrue Holiday' -> 'ueholiday', 'Robert Williams III' -> 'robertwilliamsi')."""
+    key = name.lower().translate(_INJURY_DROP)
+    for part in ("jr", "sr", "ii", "iii", "iv"):
+        key = key.replace(part, "")
+    return key
