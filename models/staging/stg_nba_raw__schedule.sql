@@ -6,6 +6,7 @@ with validated as (
 final as (
     select
         game_id,
+        nba_game_id,
         game_date,
         tipoff_at,
         season_year,

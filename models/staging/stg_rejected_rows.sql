@@ -1,50 +1,44 @@
 {#-
     Every raw row staging did not keep, with the reason: the rows a base
-    model flagged invalid, and the duplicates it dropped
-    (reject_reason = 'duplicate'). Each raw row is in exactly one place:
-    its staging model or here.
+    model flagged invalid, the duplicates it dropped (`duplicate`,
+    `conflicting_duplicate`) and the rows outside what the project stages
+    (`other_market`, `under_side`, `not_a_shot`: is_defect = false, no raw
+    record). Each raw row is in exactly one place: its staging model or
+    here. source_table is the raw table's name.
 -#}
 {%- set sources = [
-    ['schedule', 'game_date'],
-    ['gamebook_player_stats', 'game_date'],
-    ['shot_events', 'shot_games.game_date'],
-    ['team_box_scores', 'game_date'],
-    ['injury_report', 'game_date'],
-    ['rosters', 'roster_date'],
-    ['odds_api_player_points_props', 'game_date'],
-    ['bettingpros_player_points_props', 'game_date'],
+    ['nbac_schedule', 'schedule', 'game_date'],
+    ['nbac_gamebook_player_stats', 'gamebook_player_stats', 'game_date'],
+    ['bigdataball_play_by_play', 'shot_events', 'game_date'],
+    ['nbac_team_boxscore', 'team_box_scores', 'game_date'],
+    ['nbac_injury_report', 'injury_report', 'game_date'],
+    ['espn_team_rosters', 'rosters', 'roster_date'],
+    ['odds_api_player_points_props', 'odds_api_player_points_props',
+        'game_date'],
+    ['bettingpros_player_points_props', 'bettingpros_player_points_props',
+        'game_date'],
 ] -%}
 
 {{ config(materialized='table') }}
 
-with shot_games as (
-    {#- shot events carry no date: take it from the game -#}
+with
+{% for raw_table, base, game_date in sources %}
+{{ base }}_rejects as (
     select
-        game_id,
-        game_date
-    from {{ ref('base_nba_raw__schedule') }}
-    where reject_reason is null
-),
-{% for table, game_date in sources %}
-{{ table }}_rejects as (
-    select
-        '{{ table }}' as source_table,
-        rejected.record_key,
-        rejected.reject_reason,
-        {{ game_date if '.' in game_date else 'rejected.' ~ game_date }}
-            as game_date,
-        rejected.raw_record,
-        rejected.loaded_at
-    from {{ ref('base_nba_raw__' ~ table) }} as rejected
-    {% if table == 'shot_events' %}
-    left join shot_games on rejected.game_id = shot_games.game_id
-    {% endif %}
-    where rejected.reject_reason is not null
+        '{{ raw_table }}' as source_table,
+        record_key,
+        reject_reason,
+        {{ is_defect() }} as is_defect,
+        {{ game_date }} as game_date,
+        raw_record,
+        loaded_at
+    from {{ ref('base_nba_raw__' ~ base) }}
+    where reject_reason is not null
 ),
 {% endfor %}
 final as (
-    {% for table, game_date in sources %}
-    select * from {{ table }}_rejects
+    {% for raw_table, base, game_date in sources %}
+    select * from {{ base }}_rejects
     {% if not loop.last %}
     union all
     {% endif %}

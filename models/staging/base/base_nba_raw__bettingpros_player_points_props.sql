@@ -1,70 +1,107 @@
-{%- set t_str = dbt.type_string() -%}
-{%- set t_float = dbt.type_float() -%}
-{%- set t_ts = dbt.type_timestamp() -%}
+{%- set raw_names = [
+    'game_date', 'market_type', 'bet_side', 'player_name', 'player_team',
+    'bookmaker', 'points_line', 'opening_line', 'created_at', 'processed_at',
+] -%}
+{%- set staged = [
+    'created_at', 'game_date', 'player_name', 'player_lookup', 'team_abbr',
+    'market', 'book', 'points_line', 'opening_points_line',
+] %}
 
 with source_rows as (
     select * from {{ source('nba_raw', 'bettingpros_player_points_props') }}
+    where game_date >= {{ raw_partition_floor() }}
 ),
 
-renamed as (
+typed as (
     select
-        {{ dbt.safe_cast('src.created_at', t_ts) }} as created_at,
-        {{ dbt.safe_cast('src.game_date', 'date') }} as game_date,
-        {{ dbt.safe_cast('src.player_name', t_str) }} as player_name,
-        {{ normalize_player_lookup('src.player_name') }} as player_lookup,
-        upper({{ dbt.safe_cast('src.team_abbr', t_str) }}) as team_abbr,
-        lower({{ dbt.safe_cast('src.market', t_str) }}) as market,
-        lower({{ dbt.safe_cast('src.book', t_str) }}) as book,
-        {{ dbt.safe_cast('src.line', t_float) }} as points_line,
-        {{ dbt.safe_cast('src.opening_line', t_float) }}
-            as opening_points_line,
-        {{ dbt.safe_cast('src.loaded_at', t_ts) }} as loaded_at,
+        {{ raw_columns('bettingpros_player_points_props', raw_names) }},
+        {{ unparseable_reason('bettingpros_player_points_props', raw_names) }}
+            as unparseable_reason,
         -- the raw row itself, rendered as JSON only if it is rejected
         src as raw_row
     from source_rows as src
 ),
 
-validated as (
-    select
-        *,
-        {{ first_reject_reason([
-            ['created_at is null', 'unparseable_created_at'],
-            ['game_date is null', 'unparseable_game_date'],
-            ['player_name is null or player_lookup = \'\'',
-                'null_player_name'],
-            [is_unknown_team('team_abbr'), 'unknown_team_abbr'],
-            ["market is null or market != 'points'", 'unknown_market'],
-            ['points_line is null or points_line <= 0 or points_line > 80',
-                'line_out_of_range'],
-            ['opening_points_line <= 0 or opening_points_line > 80',
-                'line_out_of_range'],
-        ]) }} as validation_reason
-    from renamed
-),
-
-ranked as (
-    select
-        *,
-        {{ duplicate_rank([
-            'created_at', 'game_date', 'player_lookup', 'book',
-        ]) }} as duplicate_rank
-    from validated
-),
-
-keyed as (
+renamed as (
     select
         created_at,
         game_date,
         player_name,
-        player_lookup,
-        team_abbr,
-        market,
-        book,
+        -- recomputed: older stored lookups strip suffixes
+        {{ normalize_player_lookup('player_name') }} as player_lookup,
+        upper(player_team) as team_abbr,
+        lower(market_type) as market,
+        lower(bet_side) as bet_side,
+        lower(bookmaker) as book,
         points_line,
-        opening_points_line,
+        opening_line as opening_points_line,
+        processed_at as loaded_at,
+        unparseable_reason,
+        raw_row
+    from typed
+),
+
+scoped as (
+    select
+        *,
+        -- the table holds every prop market and one row per side; only the
+        -- over side of the points market is staged (the under row repeats
+        -- its line), the rest is out of scope, not defective
+        case
+            when market is null then 'unknown_market'
+            when market != 'points' then 'other_market'
+            when bet_side is null or bet_side not in ('over', 'under')
+                then 'unknown_bet_side'
+            when bet_side = 'under' then 'under_side'
+            else unparseable_reason
+        end as scope_reason
+    from renamed
+),
+
+validated as (
+    select
+        *,
+        coalesce(scope_reason, {{ first_reject_reason([
+            ['created_at is null', 'null_created_at'],
+            ['game_date is null', 'null_game_date'],
+            ['player_name is null or player_lookup = \'\'',
+                'null_player_name'],
+            [is_unknown_team('team_abbr'), 'unknown_team_abbr'],
+            [is_non_finite('points_line') ~ ' or '
+                ~ is_non_finite('opening_points_line'), 'non_finite_number'],
+            ['points_line is null or points_line <= 0 or points_line > 100',
+                'line_out_of_range'],
+            ['opening_points_line <= 0 or opening_points_line > 100',
+                'line_out_of_range'],
+        ]) }}) as validation_reason
+    from scoped
+),
+
+fingerprinted as (
+    select
+        *,
+        {{ row_fingerprint(staged) }} as row_fingerprint
+    from validated
+),
+
+ranked as (
+    {%- set key = ['created_at', 'game_date', 'player_lookup', 'book'] %}
+    select
+        *,
+        {{ duplicate_rank(key) }} as duplicate_rank,
+        {{ kept_fingerprint(key) }} as kept_fingerprint
+    from fingerprinted
+),
+
+keyed as (
+    select
+        {% for column in staged -%}
+        {{ column }},
+        {% endfor -%}
         loaded_at,
-        {{ readable_key(['created_at', 'game_date', 'book', 'player_name']) }}
-            as record_key,
+        {{ readable_key([
+            'created_at', 'game_date', 'book', 'player_name', 'bet_side',
+        ]) }} as record_key,
         {{ reject_reason() }} as reject_reason,
         raw_row
     from ranked
