@@ -28,6 +28,11 @@ CI_DB := warehouse/ci.duckdb
 # 2021-22 season that has no prior season behind it. Gates report those as
 # warnings here; daily and backfill runs judge their window with `error`.
 FULL_BUILD_VARS := --vars '{gate_severity: warn}'
+# Before every build: the warehouse's raw tables must match
+# models/staging/_sources.yml (macros/source_shape); a missing table or a
+# column of another type stops here with one line per problem. Same vars as
+# the build that follows, so that build reuses its partial parse.
+SHAPE_CHECK := $(BIN)/dbt run-operation check_source_shape
 
 .PHONY: demo test test-fast setup sample build summary lint lint-changed pytest pytest-fast \
 	dbt-unit ci-warehouse ci-pytest clean help
@@ -54,6 +59,7 @@ $(STAMP): pyproject.toml
 ## demo: create .venv, generate the default sample, dbt build it, print a summary
 demo: setup
 	$(BIN)/nba-fs generate --db $(DEMO_DB) --preset default
+	NBA_DUCKDB_PATH=$(DEMO_DB) $(SHAPE_CHECK) --target dev $(FULL_BUILD_VARS)
 	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) NBA_DUCKDB_PATH=$(DEMO_DB) $(BIN)/dbt build --target dev --full-refresh $(FULL_BUILD_VARS)
 	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) $(BIN)/nba-fs publish --db $(DEMO_DB) --run-results target/run_results.json
 	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) $(BIN)/nba-fs summary --db $(DEMO_DB)
@@ -73,6 +79,7 @@ test-fast: setup
 ci-warehouse: setup
 	rm -f $(CI_DB)
 	$(BIN)/nba-fs generate --db $(CI_DB) --preset default
+	NBA_DUCKDB_PATH=$(CI_DB) $(SHAPE_CHECK) --target ci $(FULL_BUILD_VARS)
 	NBA_RUN_DATE=$(SAMPLE_RUN_DATE) NBA_DUCKDB_PATH=$(CI_DB) $(BIN)/dbt build --target ci --full-refresh $(FULL_BUILD_VARS)
 
 # pytest-xdist: PYTEST_WORKERS processes (auto: one per core). Each test
@@ -115,6 +122,7 @@ $(UNIT_DB): $(wildcard python_hooks/sample_data/*.py) | setup
 ## dbt-unit: dbt's unit tests alone (part of `make test-fast`; `make test`
 ## runs them in its full build)
 dbt-unit: setup $(UNIT_DB)
+	$(UNIT_DBT) $(SHAPE_CHECK) --target ci
 	$(UNIT_DBT) $(BIN)/dbt build --target ci --empty --full-refresh \
 		--resource-type model --resource-type seed --resource-type unit_test
 

@@ -194,6 +194,46 @@ def star_line_alerts(
     ]
 
 
+# volume_status values of models/monitoring/raw_source_volume_daily.sql that
+# are incidents (the model decides; the rule only reads the decision).
+VOLUME_INCIDENTS = ("empty", "low")
+
+
+def raw_volume_alerts(rows: Sequence[Mapping[str, Any]], game_date: dt.date) -> list[Alert]:
+    """Raw sources that delivered nothing or far fewer rows than usual for a
+    date with games (raw_source_volume_daily rows of that date): one
+    WARNING naming each source. Not a bad row to quarantine but a scraper
+    or load that did not run."""
+    incidents = sorted(
+        (r for r in rows if r.get("volume_status") in VOLUME_INCIDENTS),
+        key=lambda r: str(r.get("source_table")),
+    )
+    if not incidents:
+        return []
+    details = []
+    for row in incidents:
+        usual = row.get("usual_rows")
+        against = f" (usual {usual:g}, {row.get('pct_of_usual')}%)" if usual is not None else ""
+        details.append(
+            f"{row.get('source_table')}: {row.get('volume_status')}, {row.get('rows_delivered')} row(s)"
+            f" for {row.get('games_counted')} game(s){against}"
+        )
+    names = [str(r.get("source_table")) for r in incidents]
+    return [
+        make_alert(
+            Severity.WARNING,
+            "RAW_SOURCE_VOLUME_LOW",
+            game_date,
+            f"{len(incidents)} raw source(s) delivered nothing or far fewer rows than usual: "
+            + ", ".join(names),
+            details,
+            key=",".join(names),
+            fix_command=f"re-run the scrapers of {', '.join(names)} for {game_date},"
+                        f" then {backfill_command([game_date])}",
+        )
+    ]
+
+
 def _num(row: Mapping[str, Any], column: str) -> float | None:
     value = row.get(column)
     return None if value is None else float(value)

@@ -22,6 +22,7 @@ from python_hooks.alerting.rules import (
     gap_alerts,
     input_alert,
     quality_count_alerts,
+    raw_volume_alerts,
     star_line_alerts,
 )
 from python_hooks.redact import redact
@@ -163,6 +164,12 @@ def evaluate(
                         None)
             alerts += guarded("daily_quality_counts",
                               lambda: quality_count_alerts(row, day, band, overrides)) or []
+
+    volume = guarded("raw_source_volume_daily",
+                     lambda: _rows_between(wh, "raw_source_volume_daily", start, end, notes))
+    for day in dates if volume is not None else ():
+        alerts += guarded("raw_source_volume_daily", lambda: raw_volume_alerts(
+            [r for r in volume if r.get("game_date") == day], day)) or []
 
     gaps = guarded("feature_store_gaps", lambda: _rows_between(wh, "feature_store_gaps", start, end, notes))
     if gaps is not None:
