@@ -1,7 +1,7 @@
 """The simulation's tables in the shape of the production raw tables.
 
 The simulation (generator.py and the modules it calls) works with tables of
-its own: one game id, float minutes, one row per prop record. This module is
+its own: one game id, whole minutes, one row per prop record. This module is
 the one place that turns them into the eight production tables of
 ``models/staging/_sources.yml`` (read through ``python_hooks.raw_contract``),
 with the production writers' habits: NBA.com and ``YYYYMMDD_AWAY_HOME`` game
