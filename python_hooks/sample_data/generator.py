@@ -1,4 +1,5 @@
-"""Build every raw table (as pyarrow tables) and write them to DuckDB."""
+"""Simulate the seasons, shape them as the production raw tables
+(production.py), inject the defects and write everything to DuckDB."""
 
 from __future__ import annotations
 
@@ -709,14 +710,15 @@ def manifest_columns(manifest: list[dict], loaded_at: dt.datetime) -> dict[str, 
 
 
 def _hashed_select(name: str) -> str:
-    """``select *`` with data_hash = a SHA-256 hex digest of the row's
-    meaningful columns (of DuckDB's 64-bit hash of them: hashing the full
-    text of a million rows would double the write time)."""
+    """``select *`` with data_hash = DuckDB's 64-bit hash of the row's content
+    columns as 16 hex digits. Production stores a SHA-256 digest; nothing in
+    the project reads the value, only its role (equal for identical content),
+    and a SHA-256 over a million rows would double the write time."""
     cols = [c for c, _ in SCHEMAS[name]]
     if "data_hash" not in cols:
         return "select * from _gen_tmp"
     parts = ", ".join(c for c in cols if c not in _UNHASHED)
-    return f"select * replace (sha256(cast(hash({parts}) as varchar)) as data_hash) from _gen_tmp"
+    return f"select * replace (printf('%016x', hash({parts})) as data_hash) from _gen_tmp"
 
 
 def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) -> dict[str, int]:
