@@ -1,4 +1,5 @@
-"""Build every raw table (as pyarrow tables) and write them to DuckDB."""
+"""Simulate the seasons, shape them as the production raw tables
+(production.py), inject the defects and write everything to DuckDB."""
 
 from __future__ import annotations
 
@@ -99,6 +100,7 @@ def generate(config: Config) -> Built:
         builder.seconds[f"season {season_year}"] = time.perf_counter() - started
     started = time.perf_counter()
     internal = {name: _concat(parts) for name, parts in builder.tables.items()}
+    builder.tables.clear()
     for name in INTERNAL_TABLES:
         if name not in internal:
             raise ValueError(f"the sample has no {name} rows: choose seasons and an as-of date with games")
@@ -132,6 +134,8 @@ class GameArrays:
     # NBA.com id as the schedule stores it: a made-up game keeps the id of the
     # game it replaces (the simulation numbers it as a new game).
     nba: np.ndarray
+    # YYYYMMDD_AWAY_HOME, the id of every other production table.
+    proj: np.ndarray
 
     @classmethod
     def of(cls, games: list[dict], postponed: list[dict] = ()) -> "GameArrays":
@@ -146,6 +150,8 @@ class GameArrays:
             tip=_npdt([g["tipoff_at"] for g in games]), gtype=col("game_type"),
             home=col("home_team_abbr"), away=col("away_team_abbr"), status=col("game_status"),
             ot=col("ot", np.int64), nba=nba,
+            proj=np.array([f"{g['game_date']:%Y%m%d}_{g['away_team_abbr']}_{g['home_team_abbr']}"
+                           for g in games], dtype=object),
         )
 
     def __len__(self) -> int:
@@ -258,7 +264,8 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
     gamebook |= {"is_starter": box["is_starter"], "loaded_at": game_loaded[gi]}
     margin = np.asarray([0 if x["home_score"] is None else x["home_score"] - x["away_score"]
                          for x in season.games], dtype=np.int64)
-    gamebook |= {"nba_game_id": g.nba[gi], "season_year": np.full(len(st), season.season_year),
+    gamebook |= {"nba_game_id": g.nba[gi], "project_game_id": g.proj[gi],
+                 "season_year": np.full(len(st), season.season_year),
                  "game_type": g.gtype[gi], "home_team_abbr": g.home[gi], "away_team_abbr": g.away[gi],
                  "pid": pid, "status_code": st, "int_minutes": box["minutes"].astype(np.int64),
                  "team_margin": np.where(box["side"] == 0, margin[gi], -margin[gi])}
@@ -276,14 +283,16 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
     team_box["loaded_at"] = game_loaded[tgi]
     for c in ("assists", "steals", "blocks", "fouls"):
         team_box[c] = np.bincount(key, weights=box[c], minlength=n_keys)[keys].astype(np.int64)
-    team_box |= {"nba_game_id": g.nba[tgi], "season_year": np.full(len(keys), season.season_year),
+    team_box |= {"nba_game_id": g.nba[tgi], "project_game_id": g.proj[tgi], "season_year": np.full(len(keys), season.season_year),
                  "game_type": g.gtype[tgi], "is_home": tside == 0,
                  "home_team_abbr": g.home[tgi], "away_team_abbr": g.away[tgi],
                  "team_margin": np.where(tside == 0, margin[tgi], -margin[tgi])}
     b.add("team_box_scores", team_box)
     shots = _shot_events(rng, box, g.gid, g.ot, team_abbr, names.box[pid], game_loaded, pid)
     sgi = shots.pop("gidx")
-    shots |= {"game_date": g.gdate[sgi], "nba_game_id": g.nba[sgi], "game_type": g.gtype[sgi],
+    nba_int = np.array([int(x) for x in g.nba], dtype=np.int64)
+    shots |= {"game_date": g.gdate[sgi], "nba_game_id": g.nba[sgi], "project_game_id": g.proj[sgi],
+              "bdb": nba_int[sgi], "game_type": g.gtype[sgi],
               "season_year": np.full(len(sgi), season.season_year),
               "home_team_abbr": g.home[sgi], "away_team_abbr": g.away[sgi]}
     b.add("shot_events", shots)
@@ -292,6 +301,7 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
     ft = box["ft_attempted"] > 0
     b.add("free_throws", {
         "game_id": g.gid[gi][ft], "game_date": g.gdate[gi][ft], "nba_game_id": g.nba[gi][ft],
+        "project_game_id": g.proj[gi][ft], "bdb": nba_int[gi][ft],
         "game_type": g.gtype[gi][ft], "season_year": np.full(int(ft.sum()), season.season_year),
         "home_team_abbr": g.home[gi][ft], "away_team_abbr": g.away[gi][ft],
         "team_abbr": team_abbr[ft], "player_name": names.box[pid][ft], "pid": pid[ft],
@@ -337,6 +347,7 @@ def _injury_table(rng: np.random.Generator, b: TableBuilder, season: Season, g: 
         "injury_status": inj["injury_status"], "reason": inj["reason"],
         "loaded_at": inj["report_at"] + 10 * MIN,
         "game_id": g.gid[rows["gidx"][ir]], "tipoff": g.tip[rows["gidx"][ir]],
+        "project_game_id": g.proj[rows["gidx"][ir]],
         "home_team_abbr": g.home[rows["gidx"][ir]], "away_team_abbr": g.away[rows["gidx"][ir]],
         "season_year": np.full(len(ir), season.season_year),
         "pid": state.pids[rows["pidx"][ir]],
@@ -385,7 +396,7 @@ def _season_odds(rng: np.random.Generator, b: TableBuilder, season: Season, g: G
                  rows: dict[str, np.ndarray], team_of_row: np.ndarray, names: NameArrays,
                  cutoff: np.datetime64) -> None:
     cfg = b.config
-    gid, gdate, tip, home, away, nba = g.gid, g.gdate, g.tip, g.home, g.away, g.nba
+    gid, gdate, tip, home, away, nba, proj = g.gid, g.gdate, g.tip, g.home, g.away, g.nba, g.proj
     names_odds, names_bp = names.odds, names.bettingpros
     state = season.state
     games = season.games
@@ -451,7 +462,7 @@ def _season_odds(rng: np.random.Generator, b: TableBuilder, season: Season, g: G
         "bookmaker": odds["book"].astype(object), "player_name": names_odds[pid_rows[odds["row"]]],
         "points_line": odds["points_line"].astype(float),
         "over_price": odds["over_price"], "under_price": odds["under_price"],
-        "loaded_at": odds["snapshot_at"] + 2 * MIN, "nba_game_id": nba[og],
+        "loaded_at": odds["snapshot_at"] + 2 * MIN, "nba_game_id": nba[og], "project_game_id": proj[og],
         "pid": pid_rows[odds["row"]],
     })
 
@@ -699,15 +710,20 @@ def manifest_columns(manifest: list[dict], loaded_at: dt.datetime) -> dict[str, 
 
 
 def _hashed_select(name: str) -> str:
-    """``select *`` with data_hash = sha256 over the row's meaningful columns."""
+    """``select *`` with data_hash = DuckDB's 64-bit hash of the row's content
+    columns as 16 hex digits. Production stores a SHA-256 digest; nothing in
+    the project reads the value, only its role (equal for identical content),
+    and a SHA-256 over a million rows would double the write time."""
     cols = [c for c, _ in SCHEMAS[name]]
     if "data_hash" not in cols:
         return "select * from _gen_tmp"
-    parts = ", ".join(f"coalesce(cast({c} as varchar), '')" for c in cols if c not in _UNHASHED)
-    return f"select * replace (sha256(concat_ws('|', {parts})) as data_hash) from _gen_tmp"
+    parts = ", ".join(c for c in cols if c not in _UNHASHED)
+    return f"select * replace (printf('%016x', hash({parts})) as data_hash) from _gen_tmp"
 
 
 def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) -> dict[str, int]:
+    """Write every table into schema nba_raw of ``db_path``. Consumes
+    ``built.tables`` (each table is released once written: memory)."""
     import duckdb
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -723,16 +739,17 @@ def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) 
         for n in stale:
             con.execute(f'drop table if exists {RAW_SCHEMA}."{n}"')
             con.execute(f'drop view if exists {RAW_SCHEMA}."{n}"')
-        tables = dict(built.tables)
+        tables = built.tables
         tables["generation_manifest"] = manifest_columns(built.manifest, config.as_of_at)
         for name in SCHEMAS:
             started = time.perf_counter()
-            arrow = to_arrow(name, tables[name])
+            arrow = to_arrow(name, tables.pop(name))
             con.register("_gen_tmp", arrow)
             con.execute(f"create or replace table {RAW_SCHEMA}.{name} as {_hashed_select(name)}")
             con.unregister("_gen_tmp")
             counts[name] = arrow.num_rows
-            echo(f"{RAW_SCHEMA}.{name}: {arrow.num_rows} rows ({time.perf_counter() - started:.2f}s to write)")
+            del arrow
+            echo(f"{RAW_SCHEMA}.{name}: {counts[name]} rows ({time.perf_counter() - started:.2f}s to write)")
     finally:
         con.close()
     return counts

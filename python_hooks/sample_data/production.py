@@ -1,7 +1,7 @@
 """The simulation's tables in the shape of the production raw tables.
 
 The simulation (generator.py and the modules it calls) works with tables of
-its own: one game id, float minutes, one row per prop record. This module is
+its own: one game id, whole minutes, one row per prop record. This module is
 the one place that turns them into the eight production tables of
 ``models/staging/_sources.yml`` (read through ``python_hooks.raw_contract``),
 with the production writers' habits: NBA.com and ``YYYYMMDD_AWAY_HOME`` game
@@ -68,28 +68,63 @@ def _u(values: np.ndarray) -> np.ndarray:
     return np.asarray(values).astype(str)
 
 
+def _strs(part, n: int) -> list[str]:
+    if isinstance(part, np.ndarray):
+        if part.dtype.kind in "iub":
+            return list(map(str, part.tolist()))
+        return part.tolist()
+    return [str(part)] * n
+
+
 def cat(*parts) -> np.ndarray:
-    """Element-wise string concatenation (arrays or scalars) as an object array."""
-    out = _u(parts[0]) if isinstance(parts[0], np.ndarray) else np.asarray(str(parts[0]))
-    for p in parts[1:]:
-        out = np.char.add(out, _u(p) if isinstance(p, np.ndarray) else str(p))
-    return out.astype(object)
+    """Element-wise string concatenation (arrays or scalars) as an object array
+    (a plain join over Python lists: faster than numpy's char functions)."""
+    n = next(len(p) for p in parts if isinstance(p, np.ndarray))
+    return np.array(list(map("".join, zip(*(_strs(p, n) for p in parts)))), dtype=object)
+
+
+def _per_distinct(values: np.ndarray, fn) -> np.ndarray:
+    """``fn`` applied once per distinct value (dates, instants: few distinct)."""
+    uniq, inv = np.unique(values, return_inverse=True)
+    return np.array([fn(u) for u in uniq], dtype=object)[inv]
 
 
 def ymd(days: np.ndarray) -> np.ndarray:
     """Dates as YYYYMMDD strings."""
-    return np.char.replace(np.datetime_as_string(np.asarray(days, dtype="datetime64[D]"), unit="D"), "-", "")
+    return _per_distinct(np.asarray(days, dtype="datetime64[D]"), lambda d: str(d).replace("-", ""))
 
 
 def stamp(ts: np.ndarray) -> np.ndarray:
     """Instants as YYYYMMDD_HHMMSS (file names)."""
-    s = np.datetime_as_string(np.asarray(ts, dtype="datetime64[s]"), unit="s")
-    return np.char.replace(np.char.replace(np.char.replace(s, "-", ""), ":", ""), "T", "_")
+    return _per_distinct(np.asarray(ts, dtype="datetime64[s]"),
+                         lambda t: str(t).replace("-", "").replace(":", "").replace("T", "_"))
+
+
+_TEAM_INDEX = {t: i for i, t in enumerate(TEAMS)}
+
+
+def mapped(values: np.ndarray, mapping: dict, dtype=object) -> np.ndarray:
+    """``mapping[v]`` for each value."""
+    return np.array([mapping[v] for v in np.asarray(values).tolist()], dtype=dtype)
+
+
+def game_key(days: np.ndarray, away: np.ndarray, home: np.ndarray) -> np.ndarray:
+    """An integer per (date, away, home): one per game."""
+    day = np.asarray(days, dtype="datetime64[D]").astype(np.int64)
+    return (day * 32 + mapped(away, _TEAM_INDEX, np.int64)) * 32 + mapped(home, _TEAM_INDEX, np.int64)
 
 
 def project_game_id(days: np.ndarray, away: np.ndarray, home: np.ndarray) -> np.ndarray:
     """``YYYYMMDD_AWAY_HOME``: the game id of every table but the schedule."""
-    return cat(ymd(days), "_", away, "_", home)
+    key = game_key(days, away, home)
+    uniq, inv = np.unique(key, return_inverse=True)
+    ids = np.array([f"{str(np.datetime64(int(k) // 1024, 'D')).replace('-', '')}_{TEAMS[(int(k) // 32) % 32]}_"
+                    f"{TEAMS[int(k) % 32]}" for k in uniq], dtype=object)
+    return ids[inv]
+
+
+def _clock_table(max_seconds: int, fmt) -> np.ndarray:
+    return np.array([fmt(s) for s in range(max_seconds + 1)], dtype=object)
 
 
 def masked(values: np.ndarray, null: np.ndarray) -> np.ma.MaskedArray:
@@ -97,10 +132,6 @@ def masked(values: np.ndarray, null: np.ndarray) -> np.ma.MaskedArray:
     return np.ma.masked_array(values, mask=np.asarray(null, dtype=bool))
 
 
-def mapped(values: np.ndarray, mapping: dict, dtype=object) -> np.ndarray:
-    """``mapping[v]`` for each value, looked up once per distinct value."""
-    uniq, inv = np.unique(_u(values), return_inverse=True)
-    return np.array([mapping[u] for u in uniq], dtype=dtype)[inv]
 
 
 def concat_cols(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -281,14 +312,15 @@ def gamebook(rng: np.random.Generator, gb: dict[str, np.ndarray], keys: PlayerKe
     lookup = np.where(unresolved, np.array([normalize_player_lookup(s) for s in keys.surname], dtype=object)[pid],
                       keys.box_lookup[pid]).astype(object)
     printed = np.where(inactive, keys.surname[pid], keys.box[pid]).astype(object)
-    project_id = project_game_id(gb["game_date"], gb["away_team_abbr"], gb["home_team_abbr"])
+    project_id = gb["project_game_id"]
     mins = gb["int_minutes"]
     played = active & (mins > 0)
-    group = np.unique(cat(project_id, "|", gb["team_abbr"]), return_inverse=True)[1]
+    group = game_key(gb["game_date"], gb["away_team_abbr"], gb["home_team_abbr"]) * 2 + (
+        gb["team_abbr"] == gb["home_team_abbr"])
     seconds = mins * 60
     seconds[played] += _zero_sum_seconds(rng, group[played])
     no_line = ~active
-    minutes = cat(np.char.zfill(_u(seconds // 60), 2), ":", np.char.zfill(_u(seconds % 60), 2))
+    minutes = _clock_table(int(seconds.max(initial=0)), lambda x: f"{x // 60:02d}:{x % 60:02d}")[seconds]
     minutes[no_line] = None
     reason = gb["dnp_reason"].copy()
     dnp = status == "dnp"
@@ -329,7 +361,7 @@ def team_box(tb: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
            ("points", "fg_made", "fg_attempted", "three_made", "three_attempted", "ft_made", "ft_attempted",
             "off_rebounds", "def_rebounds", "assists", "steals", "blocks", "turnovers", "fouls", "minutes")}
     return {
-        "game_id": project_game_id(tb["game_date"], tb["away_team_abbr"], tb["home_team_abbr"]),
+        "game_id": tb["project_game_id"],
         "nba_game_id": tb["nba_game_id"], "game_date": tb["game_date"],
         "season_year": tb["season_year"].astype(np.int64),
         "team_id": np.array([TEAM_IDS[t] for t in tb["team_abbr"]], dtype=np.int64),
@@ -375,7 +407,7 @@ def injury_report(rng: np.random.Generator, ir: dict[str, np.ndarray], keys: Pla
         "report_date": hour_local.astype("datetime64[D]"), "report_hour": report_hour,
         "game_date": ir["game_date"],
         "game_time": cat(np.char.zfill(_u(twelve), 2), ":", np.char.zfill(_u(tip_m), 2)),
-        "game_id": project_game_id(ir["game_date"], ir["away_team_abbr"], ir["home_team_abbr"]),
+        "game_id": ir["project_game_id"],
         "matchup": cat(ir["away_team_abbr"], "@", ir["home_team_abbr"]),
         "away_team": ir["away_team_abbr"], "home_team": ir["home_team_abbr"], "team": ir["team_abbr"],
         "player_name_original": keys.injury_original[pid], "player_full_name": keys.box[pid],
@@ -402,7 +434,9 @@ def odds_api(rng: np.random.Generator, od: dict[str, np.ndarray], keys: PlayerKe
     over = _american_to_decimal(od["over_price"])
     under = _american_to_decimal(od["under_price"])
     gdate = od["game_date"].astype("datetime64[D]")
-    project_id = project_game_id(gdate, od["away_team_abbr"], od["home_team_abbr"])
+    project_id = od["project_game_id"]
+    keys_sorted = np.array(sorted(ODDS_API_BOOKS))
+    books = np.array([ODDS_API_BOOKS[k] for k in keys_sorted], dtype=object)
     source = np.where(gdate < np.datetime64("2022-07-01"), None,
                       np.where(gdate < np.datetime64("2025-10-01"), "historical", "current")).astype(object)
     return {
@@ -411,7 +445,7 @@ def odds_api(rng: np.random.Generator, od: dict[str, np.ndarray], keys: PlayerKe
         "home_team_abbr": od["home_team_abbr"], "away_team_abbr": od["away_team_abbr"],
         "snapshot_timestamp": od["snapshot_at"],
         "minutes_before_tipoff": ((od["commence_at"] - od["snapshot_at"]) // MIN).astype(np.int64),
-        "bookmaker": mapped(od["bookmaker"], ODDS_API_BOOKS), "player_name": od["player_name"],
+        "bookmaker": books[np.searchsorted(keys_sorted, np.asarray(od["bookmaker"], dtype="U16"))], "player_name": od["player_name"],
         "player_lookup": keys.odds_lookup[od["pid"]],
         "points_line": od["points_line"].astype(float),
         "over_price": over, "under_price": under,
@@ -494,7 +528,7 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
     # A mid-range distance rounded down to 8.0 ft would read as a paint shot.
     distance = np.where(zone == "mid_range", np.maximum(se["shot_distance_ft"], 8.1), se["shot_distance_ft"])
     shots = {
-        "game_id": se["game_id"], "nba": se["nba_game_id"], "game_date": se["game_date"],
+        "game_id": se["project_game_id"], "nba": se["nba_game_id"], "bdb": se["bdb"], "game_date": se["game_date"],
         "season_year": se["season_year"], "home": se["home_team_abbr"], "away": se["away_team_abbr"],
         "period": se["period"].astype(np.int64), "left": se["left_seconds"].astype(np.int64),
         "kind": np.ones(ns, dtype=np.int64), "event_type": np.full(ns, "shot", dtype=object),
@@ -509,7 +543,7 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
     periods = ft["periods"][rep]
     period = 1 + np.floor(rng.random(nf) * periods).astype(np.int64)
     frees = {
-        "game_id": ft["game_id"][rep], "nba": ft["nba_game_id"][rep], "game_date": ft["game_date"][rep],
+        "game_id": ft["project_game_id"][rep], "nba": ft["nba_game_id"][rep], "bdb": ft["bdb"][rep], "game_date": ft["game_date"][rep],
         "season_year": ft["season_year"][rep], "home": ft["home_team_abbr"][rep], "away": ft["away_team_abbr"][rep],
         "period": period,
         "left": np.floor(rng.random(nf) * np.where(period <= 4, 720, 300)).astype(np.int64),
@@ -520,10 +554,10 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
         "loaded": ft["loaded_at"][rep],
     }
     # One jump ball per game opens it.
-    _, first = np.unique(_u(se["game_id"]), return_index=True)
+    _, first = np.unique(se["bdb"], return_index=True)
     ng = len(first)
     jumps = {
-        "game_id": se["game_id"][first], "nba": se["nba_game_id"][first], "game_date": se["game_date"][first],
+        "game_id": se["project_game_id"][first], "nba": se["nba_game_id"][first], "bdb": se["bdb"][first], "game_date": se["game_date"][first],
         "season_year": se["season_year"][first], "home": se["home_team_abbr"][first],
         "away": se["away_team_abbr"][first], "period": np.ones(ng, dtype=np.int64),
         "left": np.full(ng, 720, dtype=np.int64), "kind": np.zeros(ng, dtype=np.int64),
@@ -534,11 +568,9 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
         "loaded": se["loaded_at"][first],
     }
     ev = concat_cols([jumps, shots, frees])
-    ev["game_id"] = project_game_id(ev["game_date"], ev["away"], ev["home"])
-    bdb = _u(ev["nba"]).astype(np.int64)
-    order = np.lexsort((ev["kind"], -ev["left"], ev["period"], bdb))
+    order = np.lexsort((ev["kind"], -ev["left"], ev["period"], ev["bdb"]))
     ev = select(ev, order)
-    bdb = bdb[order]
+    bdb = ev["bdb"]
     starts = np.concatenate([[0], np.nonzero(np.diff(bdb))[0] + 1]) if len(bdb) else np.zeros(0, int)
     seq = np.arange(len(bdb)) - np.repeat(starts, np.diff(np.concatenate([starts, [len(bdb)]]))) + 1
     has_player = ev["pid"] >= 0
@@ -546,8 +578,9 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
     name = np.where(has_player, keys.box[pid], None).astype(object)
     lookup = keys.box_stripped[pid]
     gdate = ev["game_date"].astype("datetime64[D]")
-    prefixed = (gdate >= BDB_PREFIX_SPAN[0]) & (gdate < BDB_PREFIX_SPAN[1])
-    lookup = np.where(prefixed, cat(keys.bdb_prefix[pid], lookup), lookup).astype(object)
+    prefixed = np.nonzero((gdate >= BDB_PREFIX_SPAN[0]) & (gdate < BDB_PREFIX_SPAN[1]) & has_player)[0]
+    if len(prefixed):
+        lookup[prefixed] = cat(keys.bdb_prefix[pid[prefixed]], lookup[prefixed])
     lookup[~has_player] = None
     left = ev["left"]
     return {
@@ -556,7 +589,7 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
         "home_team_abbr": ev["home"], "away_team_abbr": ev["away"],
         "event_id": cat(ev["game_id"], "_", seq), "event_sequence": seq.astype(np.int64),
         "period": ev["period"],
-        "game_clock": cat("0:", np.char.zfill(_u(left // 60), 2), ":", np.char.zfill(_u(left % 60), 2)),
+        "game_clock": _clock_table(720, lambda x: f"0:{x // 60:02d}:{x % 60:02d}")[left],
         "event_type": ev["event_type"], "event_subtype": ev["event_subtype"],
         "player_1_name": name, "player_1_lookup": lookup, "player_1_team_abbr": ev["team"],
         "player_2_lookup": np.full(len(bdb), None, dtype=object),
@@ -593,15 +626,17 @@ def convert(seed: int, internal: dict[str, dict[str, np.ndarray]], keys: PlayerK
     def rng(k: int) -> np.random.Generator:
         return np.random.default_rng([seed, 16, k])
 
+    # Each simulation table is released once converted (memory).
+    take = internal.pop
     out = {
-        "nbac_schedule": schedule(rng(1), internal["schedule"], note),
-        "nbac_gamebook_player_stats": gamebook(rng(2), internal["gamebook_player_stats"], keys),
-        "nbac_team_boxscore": team_box(internal["team_box_scores"]),
-        "nbac_injury_report": injury_report(rng(3), internal["injury_report"], keys),
-        "odds_api_player_points_props": odds_api(rng(4), internal["odds_api_player_points_props"], keys),
-        "bettingpros_player_points_props": bettingpros(rng(5), internal["bettingpros_player_points_props"], keys),
-        "bigdataball_play_by_play": play_by_play(rng(6), internal["shot_events"], internal["free_throws"], keys),
-        "espn_team_rosters": rosters(internal["rosters"], keys),
+        "nbac_schedule": schedule(rng(1), take("schedule"), note),
+        "nbac_gamebook_player_stats": gamebook(rng(2), take("gamebook_player_stats"), keys),
+        "nbac_team_boxscore": team_box(take("team_box_scores")),
+        "nbac_injury_report": injury_report(rng(3), take("injury_report"), keys),
+        "odds_api_player_points_props": odds_api(rng(4), take("odds_api_player_points_props"), keys),
+        "bettingpros_player_points_props": bettingpros(rng(5), take("bettingpros_player_points_props"), keys),
+        "bigdataball_play_by_play": play_by_play(rng(6), take("shot_events"), take("free_throws"), keys),
+        "espn_team_rosters": rosters(take("rosters"), keys),
     }
     contract = raw_contract.tables()
     assert list(out) == list(contract), "production tables out of step with models/staging/_sources.yml"
