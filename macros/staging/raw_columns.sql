@@ -71,11 +71,16 @@
 {%- endmacro %}
 
 
-{#- The adapter's SQL type of a BigQuery type name of the source definition. -#}
+{#-
+    The adapter's SQL type of a BigQuery type name of the source definition.
+    INT64 is read as the project's integer type (dbt.type_int(): INT64 on
+    BigQuery, INTEGER on DuckDB), the type the staged columns have always
+    had; a value beyond it is then an unparseable one.
+-#}
 {% macro raw_sql_type(bq_type) -%}
     {%- set types = {
         'STRING': dbt.type_string(),
-        'INT64': dbt.type_bigint(),
+        'INT64': dbt.type_int(),
         'FLOAT64': dbt.type_float(),
         'BOOLEAN': dbt.type_boolean(),
         'DATE': 'date',
