@@ -396,9 +396,16 @@ def calendar_days(start: dt.date, end: dt.date) -> list[dt.date]:
 # Invariants
 # ---------------------------------------------------------------------------
 
+# Floats are equal within this relative tolerance: minutes parsed from
+# `MM:SS` are not exact in binary, and sums of them taken in another order
+# (another day's build) differ in the last bit.
+FLOAT_TOLERANCE = 1e-9
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
+        return (math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+                or (math.isnan(a) and math.isnan(b)))
     return a == b
 
 
