@@ -222,10 +222,11 @@ def test_not_null_columns_hold_no_nulls_but_the_injected_ones(con) -> None:
         nulls = {c: n for c, n in zip(nn, counts[1:]) if n}
         expected = {"player_name": injected[table]} if table in injected and "player_name" in nn else {}
         assert nulls == expected, table
-    # data_hash: a SHA-256 hex digest, the same for identical content.
-    bad = con.execute("""select count(*) filter (where not regexp_full_match(data_hash, '[0-9a-f]{64}'))
-                         from nba_raw.bigdataball_play_by_play""").fetchone()[0]
-    assert bad == 0
+    # data_hash: 16 hex digits, distinct for distinct content.
+    bad, distinct = con.execute("""select count(*) filter (where not regexp_full_match(data_hash, '[0-9a-f]{16}')),
+                                   count(distinct data_hash) = count(*)
+                                   from nba_raw.bigdataball_play_by_play""").fetchone()
+    assert bad == 0 and distinct
 
 
 # ---------------------------------------------------------------------------

@@ -99,6 +99,7 @@ def generate(config: Config) -> Built:
         builder.seconds[f"season {season_year}"] = time.perf_counter() - started
     started = time.perf_counter()
     internal = {name: _concat(parts) for name, parts in builder.tables.items()}
+    builder.tables.clear()
     for name in INTERNAL_TABLES:
         if name not in internal:
             raise ValueError(f"the sample has no {name} rows: choose seasons and an as-of date with games")
@@ -288,7 +289,9 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
     b.add("team_box_scores", team_box)
     shots = _shot_events(rng, box, g.gid, g.ot, team_abbr, names.box[pid], game_loaded, pid)
     sgi = shots.pop("gidx")
-    shots |= {"game_date": g.gdate[sgi], "nba_game_id": g.nba[sgi], "project_game_id": g.proj[sgi], "game_type": g.gtype[sgi],
+    nba_int = np.array([int(x) for x in g.nba], dtype=np.int64)
+    shots |= {"game_date": g.gdate[sgi], "nba_game_id": g.nba[sgi], "project_game_id": g.proj[sgi],
+              "bdb": nba_int[sgi], "game_type": g.gtype[sgi],
               "season_year": np.full(len(sgi), season.season_year),
               "home_team_abbr": g.home[sgi], "away_team_abbr": g.away[sgi]}
     b.add("shot_events", shots)
@@ -297,7 +300,7 @@ def _box_tables(rng: np.random.Generator, b: TableBuilder, season: Season, g: Ga
     ft = box["ft_attempted"] > 0
     b.add("free_throws", {
         "game_id": g.gid[gi][ft], "game_date": g.gdate[gi][ft], "nba_game_id": g.nba[gi][ft],
-        "project_game_id": g.proj[gi][ft],
+        "project_game_id": g.proj[gi][ft], "bdb": nba_int[gi][ft],
         "game_type": g.gtype[gi][ft], "season_year": np.full(int(ft.sum()), season.season_year),
         "home_team_abbr": g.home[gi][ft], "away_team_abbr": g.away[gi][ft],
         "team_abbr": team_abbr[ft], "player_name": names.box[pid][ft], "pid": pid[ft],
@@ -706,17 +709,20 @@ def manifest_columns(manifest: list[dict], loaded_at: dt.datetime) -> dict[str, 
 
 
 def _hashed_select(name: str) -> str:
-    """``select *`` with data_hash = a SHA-256 hex digest of the row's
-    meaningful columns (of DuckDB's 64-bit hash of them: hashing the full
-    text of a million rows would double the write time)."""
+    """``select *`` with data_hash = DuckDB's 64-bit hash of the row's content
+    columns as 16 hex digits. Production stores a SHA-256 digest; nothing in
+    the project reads the value, only its role (equal for identical content),
+    and a SHA-256 over a million rows would double the write time."""
     cols = [c for c, _ in SCHEMAS[name]]
     if "data_hash" not in cols:
         return "select * from _gen_tmp"
     parts = ", ".join(c for c in cols if c not in _UNHASHED)
-    return f"select * replace (sha256(cast(hash({parts}) as varchar)) as data_hash) from _gen_tmp"
+    return f"select * replace (printf('%016x', hash({parts})) as data_hash) from _gen_tmp"
 
 
 def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) -> dict[str, int]:
+    """Write every table into schema nba_raw of ``db_path``. Consumes
+    ``built.tables`` (each table is released once written: memory)."""
     import duckdb
 
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -732,16 +738,17 @@ def write_duckdb(db_path: str | Path, built: Built, config: Config, echo=print) 
         for n in stale:
             con.execute(f'drop table if exists {RAW_SCHEMA}."{n}"')
             con.execute(f'drop view if exists {RAW_SCHEMA}."{n}"')
-        tables = dict(built.tables)
+        tables = built.tables
         tables["generation_manifest"] = manifest_columns(built.manifest, config.as_of_at)
         for name in SCHEMAS:
             started = time.perf_counter()
-            arrow = to_arrow(name, tables[name])
+            arrow = to_arrow(name, tables.pop(name))
             con.register("_gen_tmp", arrow)
             con.execute(f"create or replace table {RAW_SCHEMA}.{name} as {_hashed_select(name)}")
             con.unregister("_gen_tmp")
             counts[name] = arrow.num_rows
-            echo(f"{RAW_SCHEMA}.{name}: {arrow.num_rows} rows ({time.perf_counter() - started:.2f}s to write)")
+            del arrow
+            echo(f"{RAW_SCHEMA}.{name}: {counts[name]} rows ({time.perf_counter() - started:.2f}s to write)")
     finally:
         con.close()
     return counts

@@ -523,8 +523,6 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
                  keys: PlayerKeys) -> dict[str, np.ndarray]:
     se = select(se, _counted(se))
     ft = select(ft, _counted(ft))
-    se["bdb"] = _per_distinct(se["nba_game_id"].astype("U10"), int).astype(np.int64)
-    ft["bdb"] = _per_distinct(ft["nba_game_id"].astype("U10"), int).astype(np.int64)
     ns = len(se["pid"])
     zone = se["shot_zone"]
     subtype = np.select([zone == "paint", zone == "mid_range"],
@@ -584,8 +582,9 @@ def play_by_play(rng: np.random.Generator, se: dict[str, np.ndarray], ft: dict[s
     name = np.where(has_player, keys.box[pid], None).astype(object)
     lookup = keys.box_stripped[pid]
     gdate = ev["game_date"].astype("datetime64[D]")
-    prefixed = (gdate >= BDB_PREFIX_SPAN[0]) & (gdate < BDB_PREFIX_SPAN[1])
-    lookup = np.where(prefixed, cat(keys.bdb_prefix[pid], lookup), lookup).astype(object)
+    prefixed = np.nonzero((gdate >= BDB_PREFIX_SPAN[0]) & (gdate < BDB_PREFIX_SPAN[1]) & has_player)[0]
+    if len(prefixed):
+        lookup[prefixed] = cat(keys.bdb_prefix[pid[prefixed]], lookup[prefixed])
     lookup[~has_player] = None
     left = ev["left"]
     return {
@@ -631,15 +630,17 @@ def convert(seed: int, internal: dict[str, dict[str, np.ndarray]], keys: PlayerK
     def rng(k: int) -> np.random.Generator:
         return np.random.default_rng([seed, 16, k])
 
+    # Each simulation table is released once converted (memory).
+    take = internal.pop
     out = {
-        "nbac_schedule": schedule(rng(1), internal["schedule"], note),
-        "nbac_gamebook_player_stats": gamebook(rng(2), internal["gamebook_player_stats"], keys),
-        "nbac_team_boxscore": team_box(internal["team_box_scores"]),
-        "nbac_injury_report": injury_report(rng(3), internal["injury_report"], keys),
-        "odds_api_player_points_props": odds_api(rng(4), internal["odds_api_player_points_props"], keys),
-        "bettingpros_player_points_props": bettingpros(rng(5), internal["bettingpros_player_points_props"], keys),
-        "bigdataball_play_by_play": play_by_play(rng(6), internal["shot_events"], internal["free_throws"], keys),
-        "espn_team_rosters": rosters(internal["rosters"], keys),
+        "nbac_schedule": schedule(rng(1), take("schedule"), note),
+        "nbac_gamebook_player_stats": gamebook(rng(2), take("gamebook_player_stats"), keys),
+        "nbac_team_boxscore": team_box(take("team_box_scores")),
+        "nbac_injury_report": injury_report(rng(3), take("injury_report"), keys),
+        "odds_api_player_points_props": odds_api(rng(4), take("odds_api_player_points_props"), keys),
+        "bettingpros_player_points_props": bettingpros(rng(5), take("bettingpros_player_points_props"), keys),
+        "bigdataball_play_by_play": play_by_play(rng(6), take("shot_events"), take("free_throws"), keys),
+        "espn_team_rosters": rosters(take("rosters"), keys),
     }
     contract = raw_contract.tables()
     assert list(out) == list(contract), "production tables out of step with models/staging/_sources.yml"
