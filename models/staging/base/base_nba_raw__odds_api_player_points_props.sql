@@ -69,7 +69,8 @@ with_game as (
     select
         renamed.*,
         games.game_id,
-        feed_games.game_id is not null as is_feed_game_scheduled
+        feed_games.game_id is not null as is_feed_game_scheduled,
+        feed_games.game_date as feed_game_date
     from renamed
     left join games
         on
@@ -80,6 +81,8 @@ with_game as (
         on renamed.feed_game_id = feed_games.game_id
 ),
 
+-- a row without a scheduled game of its date and teams whose own game id
+-- names a scheduled game has either the wrong date or the wrong teams
 validated as (
     select
         *,
@@ -97,8 +100,10 @@ validated as (
                 ~ is_non_finite('under_price_decimal'), 'non_finite_number'],
             ['points_line is null or points_line <= 0 or points_line > 100',
                 'line_out_of_range'],
-            ['game_id is null and is_feed_game_scheduled',
+            ['game_id is null and feed_game_date != game_date',
                 'game_date_mismatch'],
+            ['game_id is null and is_feed_game_scheduled',
+                'team_not_in_game'],
             ['game_id is null', 'game_not_in_schedule'],
         ]) }}) as validation_reason
     from with_game
