@@ -797,3 +797,29 @@ def test_write_quarantine_table(outcome: Outcome) -> None:
     if target:
         Path(target).write_text(json.dumps(table, indent=1, default=str) + "\n")
         Path(target).with_suffix(".md").write_text(markdown)
+
+
+def test_volume_rule_raises_one_warning_per_date() -> None:
+    """The alert rule reads the model's decision (volume_status): incidents
+    give one WARNING naming each source, other statuses nothing."""
+    from python_hooks.alerting.rules import Severity, raw_volume_alerts
+
+    day = dt.date(2022, 1, 10)
+    rows = [
+        {"source_table": "nbac_injury_report", "volume_status": "empty", "rows_delivered": 0,
+         "games_counted": 5, "usual_rows": 410.0, "pct_of_usual": 0.0},
+        {"source_table": "odds_api_player_points_props", "volume_status": "low", "rows_delivered": 90,
+         "games_counted": 5, "usual_rows": 1500.0, "pct_of_usual": 6.0},
+        {"source_table": "nbac_team_boxscore", "volume_status": "ok", "rows_delivered": 10,
+         "games_counted": 5, "usual_rows": 10.0, "pct_of_usual": 100.0},
+        {"source_table": "nbac_gamebook_player_stats", "volume_status": "not_due", "rows_delivered": 0},
+        {"source_table": "bettingpros_player_points_props", "volume_status": "not_live",
+         "rows_delivered": 0},
+    ]
+    (alert,) = raw_volume_alerts(rows, day)
+    assert alert.severity is Severity.WARNING and alert.alert_type == "RAW_SOURCE_VOLUME_LOW"
+    assert alert.game_date == "2022-01-10"
+    assert alert.key == "nbac_injury_report,odds_api_player_points_props"
+    assert alert.details[0].startswith("nbac_injury_report: empty, 0 row(s) for 5 game(s)")
+    assert "nba-fs backfill --dates 2022-01-10" in (alert.fix_command or "")
+    assert raw_volume_alerts(rows[2:], day) == []
