@@ -117,6 +117,13 @@ def test_generate_replaces_raw_tables_and_leaves_other_schemas(tmp_path: Path) -
         assert tables == set(SCHEMAS)
 
 
+def test_an_as_of_date_before_any_game_is_refused(tmp_path: Path, capsys) -> None:
+    db = tmp_path / "early.duckdb"
+    assert nba_fs(["generate", "--db", str(db), "--seasons", "2021", "--as-of", "2021-10-01"]) == 2
+    assert "as-of date with games" in capsys.readouterr().err
+    assert not db.exists()
+
+
 # ---------------------------------------------------------------------------
 # names
 # ---------------------------------------------------------------------------

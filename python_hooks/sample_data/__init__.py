@@ -1,4 +1,5 @@
-"""Deterministic synthetic NBA raw data (schema ``nba_raw``) for the embedded warehouse.
+"""Deterministic synthetic NBA raw data for the embedded warehouse: the production
+raw tables of models/staging/_sources.yml in schema ``nba_raw``.
 
 Entry points: ``generate(Config)`` builds every raw table, ``write_duckdb`` loads
 them; the CLI is ``nba-fs generate`` (``python_hooks.sample_data.cli``).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 from python_hooks.options import DATE_HELP, parse_date
@@ -36,7 +37,11 @@ def build_config(args: argparse.Namespace) -> Config:
 def run(args: argparse.Namespace) -> int:
     config = build_config(args)
     started = time.perf_counter()
-    built = generate(config)
+    try:
+        built = generate(config)
+    except ValueError as exc:  # e.g. an as-of date before the first game
+        print(f"nba-fs generate: {exc}", file=sys.stderr)
+        return 2
     generated = time.perf_counter() - started
     for label, seconds in built.seconds.items():
         print(f"generated {label} in {seconds:.2f}s")

@@ -1,4 +1,5 @@
-"""Build every raw table (as pyarrow tables) and write them to DuckDB."""
+"""Simulate the seasons, shape them as the production raw tables
+(production.py), inject the defects and write everything to DuckDB."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The simulation's tables in the shape of the production raw tables.
 
 The simulation (generator.py and the modules it calls) works with tables of
-its own: one game id, float minutes, one row per prop record. This module is
+its own: one game id, whole minutes, one row per prop record. This module is
 the one place that turns them into the eight production tables of
 ``models/staging/_sources.yml`` (read through ``python_hooks.raw_contract``),
 with the production writers' habits: NBA.com and ``YYYYMMDD_AWAY_HOME`` game
@@ -117,7 +117,7 @@ def game_key(days: np.ndarray, away: np.ndarray, home: np.ndarray) -> np.ndarray
 def project_game_id(days: np.ndarray, away: np.ndarray, home: np.ndarray) -> np.ndarray:
     """``YYYYMMDD_AWAY_HOME``: the game id of every table but the schedule."""
     key = game_key(days, away, home)
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    uniq, inv = np.unique(key, return_inverse=True)
     ids = np.array([f"{str(np.datetime64(int(k) // 1024, 'D')).replace('-', '')}_{TEAMS[(int(k) // 32) % 32]}_"
                     f"{TEAMS[int(k) % 32]}" for k in uniq], dtype=object)
     return ids[inv]
@@ -132,10 +132,6 @@ def masked(values: np.ndarray, null: np.ndarray) -> np.ma.MaskedArray:
     return np.ma.masked_array(values, mask=np.asarray(null, dtype=bool))
 
 
-def mapped(values: np.ndarray, mapping: dict, dtype=object) -> np.ndarray:
-    """``mapping[v]`` for each value, looked up once per distinct value."""
-    uniq, inv = np.unique(_u(values), return_inverse=True)
-    return np.array([mapping[u] for u in uniq], dtype=dtype)[inv]
 
 
 def concat_cols(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
