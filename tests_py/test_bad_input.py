@@ -749,27 +749,77 @@ def test_empty_injury_report_is_a_volume_incident(outcome: Outcome) -> None:
     assert "RAW_SOURCE_VOLUME_LOW" in text and "nbac_injury_report" in text, text
 
 
-def test_write_quarantine_table(outcome: Outcome) -> None:
-    """The table of docs/quarantine.md, printed and, with
-    NBA_QUARANTINE_TABLE set, written as JSON."""
+def quarantine_table(outcome: Outcome) -> list[dict[str, Any]]:
+    """One entry per kind: what was injected, where its rows ended up."""
     table = []
     for kind in KINDS:
         counts = kind_counts(outcome, kind)
         table.append({
             "kind": kind.name,
             "raw_table": kind.table,
-            "expected_reason": kind.expected_reason or "(staged)",
+            "expected_reason": kind.expected_reason,
+            "is_defect": kind.is_defect if kind.expected_reason else None,
             "rows_injected": outcome.injected[kind.name],
-            "rows_rejected": sum(n for reason, _, n in counts["rejected"]),
+            "rows_rejected": sum(n for _, _, n in counts["rejected"]),
             "reasons_found": sorted(reason for reason, _, _ in counts["rejected"]),
             "rows_staged": counts["staged"],
             "rows_in_features": counts["features"],
             "note": kind.note,
         })
+    return table
+
+
+def render_markdown(table: list[dict[str, Any]]) -> str:
+    """The suite's table as docs/quarantine.md shows it."""
+    def cell(value: Any) -> str:
+        return "-" if value is None else str(value)
+
+    lines = ["| defect kind | raw table | reason | rows injected | rows rejected | rows reaching"
+             " features | note |", "|---|---|---|---:|---:|---:|---|"]
+    for r in table:
+        reason = f"`{r['expected_reason']}`" if r["expected_reason"] else "(staged)"
+        lines.append(f"| {r['kind']} | {r['raw_table']} | {reason} | {r['rows_injected']}"
+                     f" | {r['rows_rejected']} | {cell(r['rows_in_features'])} | {r['note']} |")
+    return "\n".join(lines) + "\n"
+
+
+def test_write_quarantine_table(outcome: Outcome) -> None:
+    """The table of docs/quarantine.md, printed and, with
+    NBA_QUARANTINE_TABLE=<file>.json set, written as JSON and as Markdown
+    (<file>.md)."""
+    table = quarantine_table(outcome)
     assert len(table) >= 25
-    lines = [f"{r['kind']:36} {r['expected_reason']:26} {r['rows_injected']:>3} {r['rows_rejected']:>3}"
-             f" {r['rows_in_features'] if r['rows_in_features'] is not None else '-':>3}" for r in table]
-    print("\n".join(lines))
+    assert all(r["reasons_found"] == ([r["expected_reason"]] if r["expected_reason"] else [])
+               for r in table)
+    markdown = render_markdown(table)
+    print(markdown)
     target = os.environ.get("NBA_QUARANTINE_TABLE")
     if target:
         Path(target).write_text(json.dumps(table, indent=1, default=str) + "\n")
+        Path(target).with_suffix(".md").write_text(markdown)
+
+
+def test_volume_rule_raises_one_warning_per_date() -> None:
+    """The alert rule reads the model's decision (volume_status): incidents
+    give one WARNING naming each source, other statuses nothing."""
+    from python_hooks.alerting.rules import Severity, raw_volume_alerts
+
+    day = dt.date(2022, 1, 10)
+    rows = [
+        {"source_table": "nbac_injury_report", "volume_status": "empty", "rows_delivered": 0,
+         "games_counted": 5, "usual_rows": 410.0, "pct_of_usual": 0.0},
+        {"source_table": "odds_api_player_points_props", "volume_status": "low", "rows_delivered": 90,
+         "games_counted": 5, "usual_rows": 1500.0, "pct_of_usual": 6.0},
+        {"source_table": "nbac_team_boxscore", "volume_status": "ok", "rows_delivered": 10,
+         "games_counted": 5, "usual_rows": 10.0, "pct_of_usual": 100.0},
+        {"source_table": "nbac_gamebook_player_stats", "volume_status": "not_due", "rows_delivered": 0},
+        {"source_table": "bettingpros_player_points_props", "volume_status": "not_live",
+         "rows_delivered": 0},
+    ]
+    (alert,) = raw_volume_alerts(rows, day)
+    assert alert.severity is Severity.WARNING and alert.alert_type == "RAW_SOURCE_VOLUME_LOW"
+    assert alert.game_date == "2022-01-10"
+    assert alert.key == "nbac_injury_report,odds_api_player_points_props"
+    assert alert.details[0].startswith("nbac_injury_report: empty, 0 row(s) for 5 game(s)")
+    assert "nba-fs backfill --dates 2022-01-10" in (alert.fix_command or "")
+    assert raw_volume_alerts(rows[2:], day) == []

@@ -20,6 +20,16 @@
 -#}
 
 {%- set history_dates = var('raw_volume_history_dates', 20) | int -%}
+{#- An incremental run reads the dates its window's history can need:
+    20 game dates lie within about two months, 240 days also span an
+    off-season. A full build reads every date. -#}
+{%- if is_incremental() -%}
+{%- set history_start = date_window_bounds()[0]
+    - modules.datetime.timedelta(days=240) -%}
+{%- set read_dates = 'game_date >= ' ~ date_literal(history_start) -%}
+{%- else -%}
+{%- set read_dates = all_dates_predicate('game_date') -%}
+{%- endif -%}
 {%- set low_share = var('raw_volume_low_share', 0.25) -%}
 {#- Raw table (source_table in stg_rejected_rows), its staging model
     (stg_nba_raw__<entity>), when it is due: 'final' or 'pregame'. -#}
@@ -36,10 +46,12 @@
 
 with schedule as (
     select * from {{ ref('stg_nba_raw__schedule') }}
+    where {{ read_dates }}
 ),
 
 rejected as (
     select * from {{ ref('stg_rejected_rows') }}
+    where {{ read_dates }}
 ),
 
 counted_games as (
@@ -58,8 +70,8 @@ game_dates as (
     group by game_date
 ),
 
-{#- Shot events carry no date: the game's, from the schedule. -#}
 shot_events as (
+    {#- Shot events carry no date: the game's, from the schedule. -#}
     select
         counted_games.game_date,
         shots.game_id
@@ -77,6 +89,7 @@ staged_counts as (
     from shot_events
     {% else %}
     from {{ ref('stg_nba_raw__' ~ entity) }}
+    where {{ read_dates }}
     {% endif %}
     group by game_date
     {% if not loop.last %}
@@ -135,9 +148,9 @@ delivered as (
             and source_dates.game_date = rejected_counts.game_date
 ),
 
-{#- The source's due dates in order: history is counted in dates, not
-    days, so the All-Star break and the off-season do not empty it. -#}
 due_dates as (
+    {#- The source's due dates in order: history is counted in dates, not
+        days, so the All-Star break and the off-season do not empty it. -#}
     select
         *,
         row_number() over (
@@ -164,15 +177,15 @@ history as (
     inner join due_dates as earlier
         on
             judged.source_table = earlier.source_table
-            and earlier.due_date_number < judged.due_date_number
-            and earlier.due_date_number
-            >= judged.due_date_number - {{ history_dates }}
+            and judged.due_date_number > earlier.due_date_number
+            and judged.due_date_number
+            <= earlier.due_date_number + {{ history_dates }}
     where earlier.rows_delivered > 0
 ),
 
-{#- Median without a median function (none is portable): the middle
-    value, or the mean of the two middle values. -#}
 usual as (
+    {#- Median without a median function (none is portable): the middle
+        value, or the mean of the two middle values. -#}
     select
         source_table,
         game_date,
@@ -187,9 +200,9 @@ usual as (
     group by source_table, game_date
 ),
 
-{#- Has the source ever delivered before the date? Before its first
-    delivery a source is not live yet, not failing. -#}
 first_deliveries as (
+    {#- Has the source ever delivered before the date? Before its first
+        delivery a source is not live yet, not failing. -#}
     select
         source_table,
         min(game_date) as first_delivery_date
