@@ -231,23 +231,27 @@ def query_one(db: Path, sql: str) -> Any:
         return con.execute(sql).fetchone()[0]
 
 
+# A final game in the raw schedule: status 3 with scores (status 3 without
+# scores is a postponement).
+FINAL = "game_status = 3 and home_team_score is not null"
+
+
 def latest_final_date(db: Path) -> dt.date:
-    return query_one(db, "select max(game_date) from nba_raw.schedule where game_status = 'final'")
+    return query_one(db, f"select max(game_date) from nba_raw.nbac_schedule where {FINAL}")
 
 
 def backfill_range(db: Path, n: int) -> tuple[dt.date, dt.date, int]:
     """The first `n` scheduled game dates from Nov 1 of the latest complete season."""
     latest = query_one(
         db,
-        "select max(season_year) from nba_raw.schedule"
-        " where game_type = 'playoffs' and game_status = 'final'",
-    ) or query_one(db, "select min(season_year) from nba_raw.schedule")
+        f"select max(season_year) from nba_raw.nbac_schedule where is_playoffs and {FINAL}",
+    ) or query_one(db, "select min(season_year) from nba_raw.nbac_schedule")
     first = dt.date(int(latest), 11, 1)
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute(
-            "select distinct game_date from nba_raw.schedule where game_date >= ?"
+            "select distinct game_date from nba_raw.nbac_schedule where game_date >= ?"
             " order by game_date limit ?",
             [first, n],
         ).fetchall()

@@ -39,12 +39,18 @@ def test_backfill_range_takes_the_first_game_dates_from_november(tmp_path: Path)
     with duckdb.connect(str(db)) as con:
         con.execute("create schema nba_raw")
         con.execute(
-            "create table nba_raw.schedule (game_date date, season_year integer,"
-            " game_type varchar, game_status varchar)"
+            "create table nba_raw.nbac_schedule (game_date date, season_year bigint,"
+            " is_regular_season boolean, is_playoffs boolean, game_status bigint,"
+            " home_team_score bigint)"
         )
         for day in dates:
-            con.execute("insert into nba_raw.schedule values (?, 2025, 'regular', 'final')", [day])
-        con.execute("insert into nba_raw.schedule values ('2026-05-01', 2025, 'playoffs', 'final')")
+            con.execute("insert into nba_raw.nbac_schedule values (?, 2025, true, false, 3, 101)",
+                        [day])
+        # a postponed playoff game (status 3 without scores) is not final
+        con.execute("insert into nba_raw.nbac_schedule values"
+                    " ('2026-05-03', 2025, false, true, 3, null)")
+        con.execute("insert into nba_raw.nbac_schedule values"
+                    " ('2026-05-01', 2025, false, true, 3, 99)")
     start, end, n = bench.backfill_range(db, 3)
     assert (start, end, n) == (dt.date(2025, 11, 2), dt.date(2025, 11, 6), 3)
     assert bench.latest_final_date(db) == dt.date(2026, 5, 1)

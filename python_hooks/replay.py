@@ -6,10 +6,11 @@ with whatever data has arrived, then alerts and dispatch. A replay does that
 for each day D of a range, in order, in a warehouse of its own:
 
 1. the raw tables are staged as they stood at D's daily run
-   (:func:`python_hooks.clock.daily_run_at`): rows loaded later are hidden,
-   and schedule rows updated later show as they were then (a game not yet
-   final is scheduled, without scores). The complete data is the replay
-   source's own raw data, so nothing is regenerated;
+   (:func:`python_hooks.clock.daily_run_at`): rows processed later
+   (``processed_at``) are hidden, and schedule rows updated later show as
+   they were then (a game not yet final is scheduled, without scores).
+   The complete data is the replay source's own raw data, so nothing is
+   regenerated;
 2. the daily build runs with ``NBA_RUN_DATE=D`` (the production command,
    :data:`DAILY_BUILD`), in-process, on a project parsed once per replay;
 3. ``nba-fs alerts`` runs for D and ``nba-fs dispatch`` through the day's
@@ -59,7 +60,11 @@ DISPATCH_MODES = ("FIRST", "RETRY", "FINAL_RETRY", "LAST_CALL")
 # Alert types that say the odds scrapers fell short on a date.
 ODDS_ALERT_TYPES = ("STAR_PLAYERS_MISSING_LINES", "VEGAS_COVERAGE_LOW")
 ODDS_OUTAGE_KINDS = ("odds_api_outage_date",)
-LATE_BOX_SCORE_TABLES = ("gamebook_player_stats", "team_box_scores", "shot_events")
+# The raw tables a game's box score and shots come from (all keyed by game_date).
+LATE_BOX_SCORE_TABLES = ("nbac_gamebook_player_stats", "nbac_team_boxscore", "bigdataball_play_by_play")
+# The schedule table and its game_status codes (1 scheduled, 2 live, 3 final).
+SCHEDULE_TABLE = "nbac_schedule"
+SCHEDULE_SCHEDULED, SCHEDULE_FINAL = 1, 3
 
 # Columns of a day's own rows that may differ from the complete build of the
 # same date, and why (docs/replay.md lists them for users):
@@ -133,29 +138,41 @@ def copy_source_raw(con: Any, source: Path) -> list[str]:
 
 
 def stage_raw_as_of(con: Any, tables: Sequence[str], cutoff: dt.datetime) -> None:
-    """Rebuild RAW_SCHEMA as it stood at ``cutoff`` (naive UTC)."""
+    """Rebuild RAW_SCHEMA as it stood at ``cutoff`` (naive UTC).
+
+    Every raw writer stamps ``processed_at`` on each (re)load, so a row
+    processed after the cutoff did not exist yet. The schedule is the one
+    table updated in place (a MERGE on (game_id, game_date)): a final game
+    (status 3 with both scores) processed after the cutoff shows as it was
+    before, scheduled (status 1) without scores.
+    """
     con.execute(f"create schema if not exists {RAW_SCHEMA}")
     at = cutoff.strftime("%Y-%m-%d %H:%M:%S")
+    later = f"processed_at > timestamp '{at}'"
+    # status 3 with NULL scores is a postponement, which this does not undo:
+    # only a game that became final after the cutoff goes back to scheduled
+    became_final = (f"{later} and game_status = {SCHEDULE_FINAL}"
+                    " and home_team_score is not null and away_team_score is not null")
     for name in tables:
         if name == "generation_manifest":
             select = f"select * from {FULL_RAW_SCHEMA}.{name}"
-        elif name == "schedule":
-            # One row per game, updated in place by the scraper: a row loaded
-            # after the cutoff shows its earlier state (final -> scheduled).
+        elif name == SCHEDULE_TABLE:
             select = f"""
                 select * replace (
-                    case when loaded_at > timestamp '{at}' and game_status = 'final'
-                         then 'scheduled' else game_status end as game_status,
-                    case when loaded_at > timestamp '{at}' and game_status = 'final'
-                         then null else home_score end as home_score,
-                    case when loaded_at > timestamp '{at}' and game_status = 'final'
-                         then null else away_score end as away_score,
-                    least(loaded_at, timestamp '{at}') as loaded_at
+                    case when {became_final} then {SCHEDULE_SCHEDULED}
+                         else game_status end as game_status,
+                    case when {became_final} then 'Scheduled'
+                         else game_status_text end as game_status_text,
+                    case when {became_final} then null
+                         else home_team_score end as home_team_score,
+                    case when {became_final} then null
+                         else away_team_score end as away_team_score,
+                    least(processed_at, timestamp '{at}') as processed_at
                 )
                 from {FULL_RAW_SCHEMA}.{name}"""
         else:
             select = (f"select * from {FULL_RAW_SCHEMA}.{name}"
-                      f" where loaded_at <= timestamp '{at}'")
+                      f" where processed_at <= timestamp '{at}'")
         con.execute(f"create or replace table {RAW_SCHEMA}.{name} as {select}")
 
 
@@ -379,9 +396,16 @@ def calendar_days(start: dt.date, end: dt.date) -> list[dt.date]:
 # Invariants
 # ---------------------------------------------------------------------------
 
+# Floats are equal within this relative tolerance: minutes parsed from
+# `MM:SS` are not exact in binary, and sums of them taken in another order
+# (another day's build) differ in the last bit.
+FLOAT_TOLERANCE = 1e-9
+
+
 def _same(a: Any, b: Any) -> bool:
     if isinstance(a, float) and isinstance(b, float):
-        return a == b or (math.isnan(a) and math.isnan(b))
+        return (math.isclose(a, b, rel_tol=FLOAT_TOLERANCE, abs_tol=FLOAT_TOLERANCE)
+                or (math.isnan(a) and math.isnan(b)))
     return a == b
 
 
@@ -452,11 +476,8 @@ def late_data_days(con: Any, days: Sequence[dt.date]) -> set[dt.date]:
         cutoff = clock.daily_run_at(day).replace(tzinfo=None)
         for table in LATE_BOX_SCORE_TABLES:
             found = con.execute(
-                f"select 1 from {FULL_RAW_SCHEMA}.{table} t"
-                " where loaded_at > ? and "
-                + ("game_date < ?" if table != "shot_events" else
-                   f"game_id in (select game_id from {FULL_RAW_SCHEMA}.schedule where game_date < ?)")
-                + " limit 1", [cutoff, day]).fetchone()
+                f"select 1 from {FULL_RAW_SCHEMA}.{table}"
+                " where processed_at > ? and game_date < ? limit 1", [cutoff, day]).fetchone()
             if found:
                 late.add(day)
                 break

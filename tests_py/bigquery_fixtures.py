@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from conftest import ROOT, run_dbt, run_nba_fs
@@ -69,6 +70,12 @@ class EmulatorBuild:
     seconds: dict[str, float] = field(default_factory=dict)
     # raw table -> rows loaded into the emulator
     raw_counts: dict[str, int] = field(default_factory=dict)
+    # raw table -> (partition column, require_partition_filter, {column: (type,
+    # mode)}) as the emulator reports the created table
+    raw_tables: dict[str, tuple[str | None, bool, dict[str, tuple[str, str]]]] = field(
+        default_factory=dict)
+    # raw tables where the sample injects a NULL player name (its manifest)
+    null_name_tables: set[str] = field(default_factory=set)
     # what the Python layer read from the emulator (python_layer_reads)
     python_layer: dict[str, Any] = field(default_factory=dict)
 
@@ -121,6 +128,23 @@ def fetch_rows(client: Any, project: str, schema: str, table: str) -> list[dict[
     return [dict(row.items()) for row in client.query(query).result()]
 
 
+def raw_table_metadata(client: Any, project: str, names: Any
+                       ) -> dict[str, tuple[str | None, bool, dict[str, tuple[str, str]]]]:
+    """How the emulator holds each loaded raw table: partition column,
+    require_partition_filter (from INFORMATION_SCHEMA.TABLE_OPTIONS, as a
+    BigQuery user would see it) and column types and modes."""
+    required = {row["table_name"] for row in client.query(
+        f"select table_name from `{project}.{bq_emulator.RAW_DATASET}.INFORMATION_SCHEMA.TABLE_OPTIONS`"
+        " where option_name = 'require_partition_filter' and option_value = 'true'").result()}
+    found = {}
+    for name in names:
+        table = client.get_table(f"{project}.{bq_emulator.RAW_DATASET}.{name}")
+        partition = table.time_partitioning.field if table.time_partitioning else None
+        found[name] = (partition, name in required,
+                       {f.name: (f.field_type, f.mode) for f in table.schema})
+    return found
+
+
 def python_layer_reads(wh: Any) -> dict[str, Any]:
     """What the Python layer's commands read from a warehouse (the same
     functions `nba-fs dispatch / worker / alerts / report / backfill` call),
@@ -169,6 +193,11 @@ def build_on_emulator(work: Path) -> EmulatorBuild:
         client = bq_emulator.client_for(emulator.endpoint, build.project)
         loaded = time.perf_counter()
         build.raw_counts = bq_emulator.load_raw_from_duckdb(client, raw)
+        build.raw_tables = raw_table_metadata(client, build.project, build.raw_counts)
+        with duckdb.connect(str(raw), read_only=True) as con:
+            build.null_name_tables = {name for (name,) in con.execute(
+                "select distinct table_name from nba_raw.generation_manifest"
+                " where kind = 'null_player_name'").fetchall()}
         build.seconds["load_raw"] = time.perf_counter() - loaded
         # The sample injects odds outages on purpose, so the gates only warn
         # (as in `make demo`); parity of the counts they read is tested.

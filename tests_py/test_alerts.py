@@ -148,12 +148,14 @@ def freshness_result(table: str, status: str, hours: float) -> dict:
 
 
 def test_freshness_counts_what_dbt_reports():
-    assert alerts.freshness_alerts([freshness_result("schedule", "pass", 2)], DAY) == []
+    assert alerts.freshness_alerts([freshness_result("nbac_schedule", "pass", 2)], DAY) == []
     (alert,) = alerts.freshness_alerts(
-        [freshness_result("schedule", "pass", 2), freshness_result("rosters", "warn", 40)], DAY)
-    assert alert.severity is Severity.WARNING and alert.key == "rosters"
+        [freshness_result("nbac_schedule", "pass", 2),
+         freshness_result("espn_team_rosters", "warn", 40)], DAY)
+    assert alert.severity is Severity.WARNING and alert.key == "espn_team_rosters"
     (alert,) = alerts.freshness_alerts(
-        [freshness_result("rosters", "warn", 40), freshness_result("shot_events", "error", 80)], DAY)
+        [freshness_result("espn_team_rosters", "warn", 40),
+         freshness_result("bigdataball_play_by_play", "error", 80)], DAY)
     assert alert.severity is Severity.CRITICAL and len(alert.details) == 2
     assert "warn after 36 hour(s)" in alert.summary
 
@@ -306,7 +308,7 @@ def build_monitoring(path: str) -> None:
         " ready_if_vegas_required)"
     )
     con.execute(
-        "create table nba_raw.schedule as select timestamp '2026-01-15 10:00:00' as loaded_at"
+        "create table nba_raw.nbac_schedule as select timestamp '2026-01-15 10:00:00' as processed_at"
     )
     con.close()
 

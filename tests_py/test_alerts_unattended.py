@@ -174,11 +174,11 @@ def test_freshness_from_dbt_sources_json(tmp_path, monitoring_db):
     """dbt skips generation_manifest (freshness: null): 2 stale, as dbt says."""
     sources = tmp_path / "sources.json"
     results = [
-        {"unique_id": "source.nba_feature_store.nba_raw.schedule", "status": "error",
+        {"unique_id": "source.nba_feature_store.nba_raw.nbac_schedule", "status": "error",
          "max_loaded_at": "2026-01-01T00:00:00+00:00", "max_loaded_at_time_ago_in_s": 14 * 86400},
-        {"unique_id": "source.nba_feature_store.nba_raw.rosters", "status": "warn",
+        {"unique_id": "source.nba_feature_store.nba_raw.espn_team_rosters", "status": "warn",
          "max_loaded_at": "2026-01-13T20:00:00+00:00", "max_loaded_at_time_ago_in_s": 40 * 3600},
-        {"unique_id": "source.nba_feature_store.nba_raw.injury_report", "status": "pass",
+        {"unique_id": "source.nba_feature_store.nba_raw.nbac_injury_report", "status": "pass",
          "max_loaded_at": "2026-01-15T10:00:00+00:00", "max_loaded_at_time_ago_in_s": 4 * 3600},
     ]
     sources.write_text(json.dumps({"metadata": {}, "results": results}))
@@ -188,7 +188,7 @@ def test_freshness_from_dbt_sources_json(tmp_path, monitoring_db):
     alerts.run(args, now=NOW)
     stale = [json.loads(line) for line in audit.read_text().splitlines()
              if json.loads(line)["alert_type"] == "SOURCE_STALE"]
-    assert len(stale) == 1 and stale[0]["key"] == "rosters,schedule"
+    assert len(stale) == 1 and stale[0]["key"] == "espn_team_rosters,nbac_schedule"
     assert stale[0]["severity"] == "CRITICAL"
 
 

@@ -63,7 +63,7 @@ def test_source_freshness_is_judged_at_the_run_moment(small_warehouse) -> None:
         small_warehouse.dbt("source", "freshness", check=False, env={"NBA_RUN_DATE": run_date})
         sources = json.loads((small_warehouse.work / "target" / "sources.json").read_text())
         return {result["status"] for result in sources["results"]
-                if result["unique_id"].endswith((".schedule", ".odds_api_player_points_props"))}
+                if result["unique_id"].endswith((".nbac_schedule", ".odds_api_player_points_props"))}
 
     assert states(small_warehouse.run_date) == {"pass"}
     assert states("2022-01-22") == {"error"}

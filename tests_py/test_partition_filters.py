@@ -9,6 +9,9 @@ SQL as production: only the target name differs) is inspected:
   `DBT_INTERNAL_DEST.<partition column> in (<window dates>)`);
 - every query of the window run that reads a partitioned table filters its
   partition column (so it prunes, and passes `require_partition_filter`);
+  the partitioned tables are the partitioned models and the raw tables
+  (each source table's meta names its partition column; the emulator
+  creates them partitioned, with the option where production has it);
   data tests (full and window build) and analyses are checked the same way,
   and a window build's tests read only the window's partitions;
 - contract data types are BigQuery types on BigQuery targets.
@@ -166,12 +169,24 @@ def partitioned_tables(nodes: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def partitioned_sources(sources: dict[str, Any]) -> dict[str, str]:
+    """relation name -> partition column of every raw (source) table."""
+    found = {}
+    for source in sources.values():
+        meta = {**source.get("meta", {}), **source.get("config", {}).get("meta", {})}
+        if meta.get("partition_column"):
+            found[source["relation_name"]] = meta["partition_column"]
+    return found
+
+
 def unfiltered_reads_of_step(build: EmulatorBuild, step: str, kind: str,
                              resource_type: str) -> list[str]:
-    """`node: snippet` for each read of a partitioned table without a
-    partition filter, in the SQL of `resource_type` nodes that `step` ran."""
-    nodes = manifest(build, step)["nodes"]
-    partitioned = partitioned_tables(nodes)
+    """`node: snippet` for each read of a partitioned table (model or raw
+    source) without a partition filter, in the SQL of `resource_type` nodes
+    that `step` ran."""
+    parsed = manifest(build, step)
+    nodes = parsed["nodes"]
+    partitioned = partitioned_tables(nodes) | partitioned_sources(parsed["sources"])
     problems: list[str] = []
     for result in build.run_results(step):
         node = nodes.get(result["unique_id"])
@@ -226,6 +241,25 @@ def test_model_reads_of_partitioned_tables_filter_partitions(
         feature_store = sql_of(emulator_build, step, nodes["model.nba_feature_store.ml_feature_store_v2"],
                                "compiled")
         assert "int_player_features_computed" in feature_store  # the check saw its reads
+
+
+def test_raw_reads_filter_partitions(emulator_build: EmulatorBuild) -> None:
+    """Every raw table is partitioned (most require a filter on BigQuery):
+    the check covers all eight, and the models that read them (the base
+    models) are among the checked SQL."""
+    parsed = manifest(emulator_build, "build")
+    sources = partitioned_sources(parsed["sources"])
+    assert len(sources) == 8
+    readers = [node for node in parsed["nodes"].values()
+               if node["resource_type"] == "model"
+               and any(dep.startswith("source.") for dep in node["depends_on"]["nodes"])]
+    assert readers
+    for node in readers:
+        sql = sql_of(emulator_build, "build", node, "compiled")
+        read = [relation for relation in sources if relation.lower() in sql.lower()]
+        assert read, node["name"]
+        for relation in read:
+            assert unfiltered_reads(sql, relation, sources[relation]) == [], node["name"]
 
 
 def test_data_tests_of_partitioned_tables_filter_partitions(emulator_build: EmulatorBuild) -> None:

@@ -30,68 +30,141 @@ SELECT = "+int_player_features_computed"
 
 Snapshot = dict[tuple[str, dt.date], tuple[Any, ...]]
 
+# The schedule as staging reads it: one row per (game_id, game_date), the
+# highest status, then the newest load; tipoff_at is the UTC tipoff.
+SCHEDULE = """
+    (
+        select
+            game_date,
+            home_team_tricode,
+            away_team_tricode,
+            game_date_est as tipoff_at
+        from nba_raw.nbac_schedule
+        qualify row_number() over (
+            partition by game_id, game_date
+            order by game_status desc, processed_at desc
+        ) = 1
+    )
+"""
+
+# An Eastern report hour as a naive UTC instant, and back.
+EASTERN_WALL = "timezone('America/New_York', timezone('UTC', {ts}))"
+UTC_INSTANT = "timezone('UTC', timezone('America/New_York', {ts}))"
+
+# An injury-report line per player of DAY's box scores (production columns:
+# `Last, First` as printed, `First Last` rebuilt, lowercase status), published
+# at the Eastern wall time `{report}` (a whole hour) and loaded a minute later.
+INJURY_INSERT = """
+    insert into nba_raw.nbac_injury_report (
+        report_date, report_hour, game_date, game_time, game_id, matchup,
+        away_team, home_team, team, player_name_original, player_full_name,
+        player_lookup, injury_status, reason, reason_category,
+        confidence_score, season, processed_at
+    )
+    select distinct
+        cast(reported.report_local as date),
+        hour(reported.report_local),
+        box.game_date,
+        strftime({eastern_tipoff}, '%I:%M'),
+        box.game_id,
+        box.away_team_abbr || '@' || box.home_team_abbr,
+        box.away_team_abbr,
+        box.home_team_abbr,
+        box.team_abbr,
+        regexp_replace(box.player_name, '^(\\S+)\\s+(.*)$', '\\2, \\1'),
+        box.player_name,
+        lower(regexp_replace(box.player_name, '[^A-Za-z]', '', 'g')),
+        'out',
+        '{reason}',
+        'injury',
+        1.0,
+        '2021-22',
+        {report_utc} + interval 1 minute
+    from nba_raw.nbac_gamebook_player_stats as box
+    inner join (
+        select
+            schedule.*,
+            {report} as report_local
+        from {schedule} as schedule
+    ) as reported
+        on box.game_date = reported.game_date
+        and box.home_team_abbr = reported.home_team_tricode
+        and box.away_team_abbr = reported.away_team_tricode
+    where box.game_date = date '{{day}}' and box.player_name is not null
+        and {where}
+"""
+
 # Raw edits on and after DAY (DuckDB SQL on the raw tables only).
 RAW_EDITS = (
     # DAY's box scores and every later game: other points, minutes, makes
-    # (kept consistent, so staging does not reject the rows)
+    # (kept consistent, so staging does not reject the rows); minutes are
+    # `MM:SS` strings with their decimal twin
     """
-    update nba_raw.gamebook_player_stats
+    update nba_raw.nbac_gamebook_player_stats
     set
-        fg_made = fg_made + 1, fg_attempted = fg_attempted + 2,
-        ft_made = ft_made + 1, ft_attempted = ft_attempted + 2,
-        points = points + 3, minutes = least(minutes + 2, 60)
+        field_goals_made = field_goals_made + 1,
+        field_goals_attempted = field_goals_attempted + 2,
+        free_throws_made = free_throws_made + 1,
+        free_throws_attempted = free_throws_attempted + 2,
+        points = points + 3,
+        minutes = case
+            when minutes_decimal + 2 >= 60 then '60:00'
+            else cast(cast(split_part(minutes, ':', 1) as integer) + 2 as varchar)
+                || ':' || split_part(minutes, ':', 2)
+        end,
+        minutes_decimal = least(minutes_decimal + 2, 60)
     where game_date >= date '{day}' and player_status = 'active'
+        and minutes like '%:%'
     """,
     """
-    update nba_raw.team_box_scores
+    update nba_raw.nbac_team_boxscore
     set
         fg_made = fg_made + 3, fg_attempted = fg_attempted + 10,
         points = points + 6, turnovers = turnovers + 6
     where game_date >= date '{day}'
     """,
+    # every shot a made three (the zone is derived from distance and subtype)
     """
-    update nba_raw.shot_events
-    set shot_zone = 'three', is_made = true
-    where game_id in (
-        select game_id from nba_raw.schedule where game_date >= date '{day}'
-    )
+    update nba_raw.bigdataball_play_by_play
+    set
+        event_subtype = '3pt jump shot', shot_type = '3PT', shot_distance = 25.0,
+        shot_made = true
+    where game_date >= date '{day}' and event_type = 'shot'
     """,
-    # injury reports published after tipoff: everybody out
-    """
-    insert into nba_raw.injury_report (
-        report_at, game_date, team_abbr, player_name, injury_status, reason,
-        loaded_at
-    )
-    select
-        schedule.tipoff_at + interval 1 minute,
-        box.game_date,
-        box.team_abbr,
-        box.player_name,
-        'Out',
-        'published after tipoff',
-        schedule.tipoff_at + interval 2 minute
-    from nba_raw.gamebook_player_stats as box
-    inner join nba_raw.schedule as schedule on box.game_id = schedule.game_id
-    where box.game_date = date '{day}' and box.player_name is not null
-    """,
+    # injury reports published after tipoff (the first whole Eastern hour
+    # after it): everybody out
+    INJURY_INSERT.format(
+        report="date_trunc('hour', " + EASTERN_WALL.format(ts="schedule.tipoff_at + interval 1 hour")
+        + ")",
+        report_utc=UTC_INSTANT.format(ts="reported.report_local"),
+        eastern_tipoff=EASTERN_WALL.format(ts="reported.tipoff_at"),
+        reason="published after tipoff", schedule=SCHEDULE, where="true"),
     # in-game odds snapshots with absurd lines, in the top-priority book
     """
     insert into nba_raw.odds_api_player_points_props
     select * replace (
-        commence_at + interval 40 minute as snapshot_at,
+        game_start_time + interval 40 minute as snapshot_timestamp,
+        -40 as minutes_before_tipoff,
         'draftkings' as bookmaker,
         71.5 as points_line,
-        commence_at + interval 41 minute as loaded_at
+        game_start_time + interval 41 minute as processed_at
     )
     from nba_raw.odds_api_player_points_props
     where game_date = date '{day}'
     """,
+    # BettingPros records scraped the next morning (the scrape time is in the
+    # file name; created_at and processed_at are the load's)
     """
     insert into nba_raw.bettingpros_player_points_props
     select * replace (
+        66.5 as points_line,
+        cast(game_date + 1 as timestamp) + interval 6 hour as bookmaker_last_update,
+        regexp_replace(
+            source_file_path, '[0-9]{{8}}_[0-9]{{6}}',
+            strftime(game_date + 1, '%Y%m%d') || '_060000'
+        ) as source_file_path,
         cast(game_date + 1 as timestamp) + interval 6 hour as created_at,
-        66.5 as line,
-        cast(game_date + 1 as timestamp) + interval 7 hour as loaded_at
+        cast(game_date + 1 as timestamp) + interval 7 hour as processed_at
     )
     from nba_raw.bettingpros_player_points_props
     where game_date = date '{day}'
@@ -198,41 +271,34 @@ CUT_OFF_LINE = 66.5
 CUT_OFF_EDITS = (
     # in-game snapshots (30 minutes after the schedule's tipoff) from a feed
     # whose own start time is 3 hours late, in the top-priority book: before
-    # the feed's start, after the real tipoff
+    # the feed's start (so its minutes_before_tipoff is positive), after the
+    # real tipoff
     f"""
     insert into nba_raw.odds_api_player_points_props
     select odds.* replace (
-        schedule.tipoff_at + interval 30 minute as snapshot_at,
-        schedule.tipoff_at + interval 3 hour as commence_at,
+        schedule.tipoff_at + interval 30 minute as snapshot_timestamp,
+        schedule.tipoff_at + interval 3 hour as game_start_time,
+        150 as minutes_before_tipoff,
         'draftkings' as bookmaker,
         {CUT_OFF_LINE} as points_line,
-        schedule.tipoff_at + interval 31 minute as loaded_at
+        schedule.tipoff_at + interval 31 minute as processed_at
     )
     from nba_raw.odds_api_player_points_props as odds
-    inner join nba_raw.schedule as schedule
+    inner join {SCHEDULE} as schedule
         on odds.game_date = schedule.game_date
-        and odds.home_team_abbr = schedule.home_team_abbr
-        and odds.away_team_abbr = schedule.away_team_abbr
+        and odds.home_team_abbr = schedule.home_team_tricode
+        and odds.away_team_abbr = schedule.away_team_tricode
     where odds.game_date = date '{{day}}'
     """,
-    # an injury report published exactly at tipoff: everybody out
-    """
-    insert into nba_raw.injury_report (
-        report_at, game_date, team_abbr, player_name, injury_status, reason,
-        loaded_at
-    )
-    select distinct
-        schedule.tipoff_at,
-        box.game_date,
-        box.team_abbr,
-        box.player_name,
-        'Out',
-        'published at tipoff',
-        schedule.tipoff_at + interval 1 minute
-    from nba_raw.gamebook_player_stats as box
-    inner join nba_raw.schedule as schedule on box.game_id = schedule.game_id
-    where box.game_date = date '{day}' and box.player_name is not null
-    """,
+    # an injury report published exactly at tipoff: everybody out. A report
+    # has a whole Eastern hour, so only games tipping off on the hour can
+    # have one (a report at the hour before a 7:30 tipoff counts, rightly)
+    INJURY_INSERT.format(
+        report=EASTERN_WALL.format(ts="schedule.tipoff_at"),
+        report_utc=UTC_INSTANT.format(ts="reported.report_local"),
+        eastern_tipoff=EASTERN_WALL.format(ts="reported.tipoff_at"),
+        reason="published at tipoff", schedule=SCHEDULE,
+        where="minute(reported.tipoff_at) = 0 and second(reported.tipoff_at) = 0"),
 )
 
 

@@ -36,10 +36,22 @@ def edge_days(db: Path) -> dict[str, dt.date]:
             assert value is not None, sql
             return value
 
-        counted = ("from nba_raw.schedule where season_year = ? and game_type in"
-                   " ('regular', 'playoffs') and game_status != 'postponed'")
-        all_star = one("select min(game_date) from nba_raw.schedule where season_year = ?"
-                       " and game_type = 'all_star'")
+        # The schedule as staging reads it (per (game_id, game_date) the
+        # highest status, then the newest load), counted games only: regular
+        # season and playoffs (play-in included), not postponed (status 3
+        # without scores).
+        latest = """
+            (select * from nba_raw.nbac_schedule
+             qualify row_number() over (partition by game_id, game_date
+                                        order by game_status desc, processed_at desc) = 1)"""
+        counted = (f"from {latest} where season_year = ? and (is_regular_season or is_playoffs)"
+                   " and not (game_status = 3 and home_team_score is null)")
+        # The All-Star break is the longest gap between regular-season game
+        # days (the schedule holds no All-Star game).
+        all_star_return = one(
+            f"select game_date from (select game_date, game_date - lag(game_date) over"
+            f" (order by game_date) as gap from (select distinct game_date {counted}"
+            " and is_regular_season)) order by gap desc nulls last, game_date limit 1")
         manifest = ("from nba_raw.generation_manifest where game_date between"
                     " make_date(?, 10, 1) and make_date(? + 1, 7, 1)")
 
@@ -50,24 +62,21 @@ def edge_days(db: Path) -> dict[str, dt.date]:
             return value
 
         christmas = dt.date(SEASON, 12, 25)
-        # A postponed game is made up under a new id, the season's last number.
-        makeup = one("select game_date from nba_raw.schedule where season_year = ?"
-                     " and game_type = 'regular' order by game_id desc limit 1")
+        # A postponed game keeps its NBA.com id on its make-up date.
+        makeup = one("select max(game_date) from nba_raw.nbac_schedule where season_year = ?"
+                     " group by game_id having count(distinct game_date) > 1")
         return {
-            "opening night": one(f"select min(game_date) {counted} and game_type = 'regular'"),
+            "opening night": one(f"select min(game_date) {counted} and is_regular_season"),
             "odds outage": from_manifest("odds_api_outage_date"),
             "after a late box score": from_manifest("late_box_score") + dt.timedelta(days=1),
             "trade day": from_manifest("trade"),
             "Christmas": christmas,
-            "last day of the All-Star break": one(
-                f"select min(game_date) {counted} and game_date > '{all_star}'")
-            - dt.timedelta(days=1),
-            "All-Star return": one(f"select min(game_date) {counted} and game_date > '{all_star}'"),
+            "last day of the All-Star break": all_star_return - dt.timedelta(days=1),
+            "All-Star return": all_star_return,
             "postponed game's make-up": makeup,
             "last regular-season day": one(f"select max(game_date) {counted}"
-                                           " and game_type = 'regular'"),
-            "first playoff day": one(f"select min(game_date) {counted}"
-                                     " and game_type = 'playoffs'"),
+                                           " and is_regular_season"),
+            "first playoff day": one(f"select min(game_date) {counted} and is_playoffs"),
         }
     finally:
         con.close()

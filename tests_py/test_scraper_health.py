@@ -40,7 +40,9 @@ def fetch(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = N
 
 
 def last_played_date(con: duckdb.DuckDBPyConnection) -> dt.date:
-    return fetch(con, f"select max(game_date) from {RAW}.schedule where game_status = 'final'")[0][0]
+    # status 3 with scores: final (status 3 without scores is a postponement)
+    return fetch(con, f"select max(game_date) from {RAW}.nbac_schedule"
+                      " where game_status = 3 and home_team_score is not null")[0][0]
 
 
 def outage_games(con: duckdb.DuckDBPyConnection) -> dict[dt.date, set[str] | None]:
@@ -55,13 +57,16 @@ def outage_games(con: duckdb.DuckDBPyConnection) -> dict[dt.date, set[str] | Non
             outages[game_date] = None
             continue
         _, team_a, team_b = key.split("|")
+        # the project's game id (YYYYMMDD_AWAY_HOME), not the schedule's
+        # NBA.com id
         games = {
             row[0]
             for row in fetch(
                 con,
-                f"select game_id from {RAW}.schedule where game_date = ?"
-                " and ? in (home_team_abbr, away_team_abbr)"
-                " and ? in (home_team_abbr, away_team_abbr)",
+                "select distinct strftime(game_date, '%Y%m%d') || '_' || away_team_tricode"
+                f" || '_' || home_team_tricode from {RAW}.nbac_schedule where game_date = ?"
+                " and ? in (home_team_tricode, away_team_tricode)"
+                " and ? in (home_team_tricode, away_team_tricode)",
                 [game_date, team_a, team_b],
             )
         }

@@ -23,15 +23,41 @@ from python_hooks.sample_data.names import normalize_player_lookup
 
 pytestmark = pytest.mark.dbt
 
+# Staging model (stg_nba_raw__<name>) -> the raw table it reads.
+STAGED: dict[str, str] = {
+    "schedule": "nbac_schedule",
+    "gamebook_player_stats": "nbac_gamebook_player_stats",
+    "shot_events": "bigdataball_play_by_play",
+    "team_box_scores": "nbac_team_boxscore",
+    "injury_report": "nbac_injury_report",
+    "rosters": "espn_team_rosters",
+    "odds_api_player_points_props": "odds_api_player_points_props",
+    "bettingpros_player_points_props": "bettingpros_player_points_props",
+}
 # Manifest kind -> (raw table, reject_reason staging must give it).
 REJECTED_KINDS: dict[str, tuple[str, str]] = {
     "null_player_name": ("", "null_player_name"),  # table from the manifest
-    "unknown_team_code": ("gamebook_player_stats", "unknown_team_abbr"),
-    "negative_points": ("gamebook_player_stats", "negative_points"),
-    "impossible_minutes": ("gamebook_player_stats", "impossible_minutes"),
+    "unknown_team_code": ("nbac_gamebook_player_stats", "unknown_team_abbr"),
+    "negative_points": ("nbac_gamebook_player_stats", "negative_points"),
+    "impossible_minutes": ("nbac_gamebook_player_stats", "impossible_minutes"),
     "line_zero": ("odds_api_player_points_props", "line_out_of_range"),
     "line_too_high": ("odds_api_player_points_props", "line_out_of_range"),
     "duplicate_snapshot": ("odds_api_player_points_props", "duplicate"),
+}
+# Manifest kinds that are reloads: the raw table holds a game twice (a box
+# score reloaded later, a schedule row with a second, conflicting status);
+# staging keeps one and rejects the other copy as a duplicate.
+RELOADED_KINDS = {
+    "reloaded_box_score": ("nbac_gamebook_player_stats", "gamebook_player_stats"),
+    "conflicting_schedule_status": ("nbac_schedule", "schedule"),
+}
+DUPLICATE_REASONS = ("duplicate", "conflicting_duplicate")
+# Raw rows that are not defects but outside the feature store's scope:
+# staging sets them aside with these reasons and is_defect = false.
+OUT_OF_SCOPE_REASONS = {
+    "other_market": "bettingpros_player_points_props",
+    "under_side": "bettingpros_player_points_props",
+    "not_a_shot": "bigdataball_play_by_play",
 }
 # Manifest kinds that are facts of life, not defects: staging keeps them.
 KEPT_KINDS = {
@@ -39,11 +65,17 @@ KEPT_KINDS = {
     "postponed_game", "after_tipoff_snapshot", "after_tipoff_injury_report",
     "odds_api_missed_game", "odds_api_outage_date",
 }
-RAW_TABLES = [
-    "schedule", "gamebook_player_stats", "shot_events", "team_box_scores",
-    "injury_report", "rosters", "odds_api_player_points_props",
-    "bettingpros_player_points_props",
-]
+
+
+def raw_table(name: str) -> str:
+    """The raw table a manifest or reject row names, by its raw name or by
+    its staging model's name."""
+    return STAGED.get(name, name)
+
+
+# stg_rejected_rows.source_table as a raw table name (SQL).
+REJECT_SOURCE = "case source_table {} else source_table end".format(
+    " ".join(f"when '{stg}' then '{raw}'" for stg, raw in STAGED.items()))
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +105,38 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, *params: Any) -> Any:
 
 def test_every_manifest_kind_is_classified(con: duckdb.DuckDBPyConnection) -> None:
     kinds = {kind for (kind,) in rows(con, "select distinct kind from nba_raw.generation_manifest")}
-    unknown = kinds - set(REJECTED_KINDS) - KEPT_KINDS
+    unknown = kinds - set(REJECTED_KINDS) - KEPT_KINDS - set(RELOADED_KINDS)
     assert not unknown, f"new generator defect kinds to classify here: {sorted(unknown)}"
     # The small preset injects every reject-worthy defect at least once.
-    assert set(REJECTED_KINDS) <= kinds
+    assert set(REJECTED_KINDS) <= kinds and set(RELOADED_KINDS) <= kinds
+
+
+def test_reloaded_games_are_staged_once(con: duckdb.DuckDBPyConnection) -> None:
+    """A reloaded box score's players and a schedule row with two statuses
+    are staged once each; the other copy is a rejected duplicate."""
+    for kind, (table, model) in RELOADED_KINDS.items():
+        keys = rows(con, "select record_key, game_date from nba_raw.generation_manifest"
+                         " where kind = ?", kind)
+        assert keys, kind
+        for record_key, game_date in keys:
+            game_id = record_key.split("|")[0]
+            if model == "schedule":
+                staged = scalar(con, "select count(*) from nba_staging.stg_nba_raw__schedule"
+                                     " where nba_game_id = ? and game_date = ?", game_id, game_date)
+                assert staged == 1, (kind, record_key)
+            else:
+                staged, players = rows(
+                    con, f"select count(*), count(distinct player_lookup)"
+                         f" from nba_staging.stg_nba_raw__{model} where game_id = ?", game_id)[0]
+                assert staged == players > 0, (kind, record_key)
+            duplicates = scalar(
+                con,
+                f"select count(*) from nba_staging.stg_rejected_rows"
+                f" where {REJECT_SOURCE} = ? and reject_reason in {DUPLICATE_REASONS}"
+                " and strpos(raw_record, ?) > 0",
+                table, f'"{game_id}"',
+            )
+            assert duplicates > 0, (kind, record_key)
 
 
 def test_each_injected_defect_is_rejected_with_its_reason(
@@ -92,7 +152,7 @@ def test_each_injected_defect_is_rejected_with_its_reason(
         if kind not in REJECTED_KINDS:
             continue
         reject_table, reason = REJECTED_KINDS[kind]
-        reject_table = reject_table or table
+        reject_table = raw_table(reject_table or table)
         expected[kind] = expected.get(kind, 0) + 1
         # The first key part (game_id or odds event_id) is in the raw row.
         first_key = record_key.split("|")[0]
@@ -100,9 +160,9 @@ def test_each_injected_defect_is_rejected_with_its_reason(
             con,
             """
             select count(*) from nba_staging.stg_rejected_rows
-            where source_table = ? and reject_reason = ?
+            where {REJECT_SOURCE} = ? and reject_reason = ? and is_defect
               and strpos(raw_record, ?) > 0
-            """,
+            """.format(REJECT_SOURCE=REJECT_SOURCE),
             reject_table, reason, f'"{first_key}"',
         )
         if found:
@@ -114,19 +174,18 @@ def test_reject_counts_match_the_manifest(con: duckdb.DuckDBPyConnection) -> Non
     by_reason = dict(
         rows(
             con,
-            """
-            select source_table || ':' || reject_reason, count(*)
+            f"""
+            select {REJECT_SOURCE} || ':' || reject_reason, count(*)
             from nba_staging.stg_rejected_rows group by all
             """,
         )
     )
-    manifest = dict(
-        rows(
-            con,
-            "select kind || ':' || table_name, count(*) from nba_raw.generation_manifest"
-            " group by all",
-        )
-    )
+    manifest: dict[str, int] = {}
+    for kind, table, count in rows(
+        con, "select kind, table_name, count(*) from nba_raw.generation_manifest group by all"
+    ):
+        key = f"{kind}:{raw_table(table)}"
+        manifest[key] = manifest.get(key, 0) + count
     assert by_reason["odds_api_player_points_props:duplicate"] == manifest[
         "duplicate_snapshot:odds_api_player_points_props"
     ]
@@ -134,28 +193,53 @@ def test_reject_counts_match_the_manifest(con: duckdb.DuckDBPyConnection) -> Non
         manifest["line_zero:odds_api_player_points_props"]
         + manifest["line_too_high:odds_api_player_points_props"]
     )
-    assert by_reason["gamebook_player_stats:null_player_name"] == manifest[
-        "null_player_name:gamebook_player_stats"
+    assert by_reason["nbac_gamebook_player_stats:null_player_name"] == manifest[
+        "null_player_name:nbac_gamebook_player_stats"
     ]
-    # Every rejected row is readable: a key, a reason and the raw JSON.
+    # Every rejected row is readable: a key, a reason, whether it is a
+    # defect, and for a defect the raw JSON.
     assert scalar(
         con,
         """
         select count(*) from nba_staging.stg_rejected_rows
-        where record_key is null or reject_reason is null
-           or json_extract(raw_record, '$') is null
+        where record_key is null or reject_reason is null or is_defect is null
+           or (is_defect and json_extract(raw_record, '$') is null)
         """,
     ) == 0
 
 
-@pytest.mark.parametrize("table", RAW_TABLES)
+def test_out_of_scope_rows_are_set_aside_not_counted_as_defects(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """Other BettingPros markets, under sides and play-by-play events other
+    than shots are set aside with is_defect = false, without their JSON;
+    every other reason is a defect."""
+    found = rows(
+        con,
+        f"""
+        select {REJECT_SOURCE}, reject_reason, is_defect, count(*),
+               count(raw_record)
+        from nba_staging.stg_rejected_rows group by all
+        """,
+    )
+    not_defects = {(table, reason) for table, reason, is_defect, _, _ in found if not is_defect}
+    assert not_defects == {(table, reason) for reason, table in OUT_OF_SCOPE_REASONS.items()}
+    assert all(with_json == 0 for _, _, is_defect, _, with_json in found if not is_defect)
+    assert all(reason not in OUT_OF_SCOPE_REASONS
+               for _, reason, is_defect, _, _ in found if is_defect)
+    # the sample has each kind, and in volume (most BettingPros rows)
+    counts = {reason: count for _, reason, is_defect, count, _ in found if not is_defect}
+    assert min(counts.values()) > 100, counts
+
+
+@pytest.mark.parametrize("table", sorted(STAGED))
 def test_every_raw_row_is_kept_or_rejected(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    raw = scalar(con, f"select count(*) from nba_raw.{table}")
+    raw = scalar(con, f"select count(*) from nba_raw.{STAGED[table]}")
     kept = scalar(con, f"select count(*) from nba_staging.stg_nba_raw__{table}")
     rejected = scalar(
         con,
-        "select count(*) from nba_staging.stg_rejected_rows where source_table = ?",
-        table,
+        f"select count(*) from nba_staging.stg_rejected_rows where {REJECT_SOURCE} = ?",
+        STAGED[table],
     )
     assert raw > 0
     assert kept + rejected == raw
@@ -238,7 +322,7 @@ def test_team_box_and_player_sum_agree(con: duckdb.DuckDBPyConnection) -> None:
         rejected_games as (
             select distinct json_extract_string(raw_record, '$.game_id') as game_id
             from nba_staging.stg_rejected_rows
-            where source_table = 'gamebook_player_stats'
+            where source_table in ('gamebook_player_stats', 'nbac_gamebook_player_stats')
         )
         select count(*)
         from nba_analytics.team_offense_game_summary as team
