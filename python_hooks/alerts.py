@@ -9,6 +9,8 @@ a note on the console; each that cannot be read is an alert of its own):
   DEFAULTS_HIGH, VEGAS_COVERAGE_LOW, NO_QUALITY_COUNTS
 * ``<monitoring>.feature_store_gaps`` (open faults) -> GAPS_UNRESOLVED (a
   backfill closes them), GAPS_UPSTREAM_MISSING (it cannot)
+* ``<monitoring>.raw_source_volume_daily`` (a raw source empty or far below
+  its usual volume on a date with games) -> RAW_SOURCE_VOLUME_LOW
 * dbt's own source freshness result (``dbt source freshness``, run on the
   warehouse, or its ``sources.json`` with ``--sources-json``) -> SOURCE_STALE
 * dbt ``run_results.json`` -> DBT_TEST_FAILED, DBT_TEST_WARNED, DBT_NODE_ERROR
