@@ -200,6 +200,7 @@ class DailyBuild:
     def run(self, day: dt.date) -> tuple[bool, list[str]]:
         os.environ[clock.RUN_DATE_ENV] = day.isoformat()
         result = self._project.invoke(DAILY_BUILD)
+        stop_if_signalled()
         if isinstance(result.exception, (SystemExit, KeyboardInterrupt)):
             # dbt's runner catches every exception, a signal's too: a replay
             # stopped during a build must stop, not go on to the next day.
@@ -601,6 +602,7 @@ def run_replay(*, source: Path, days: Sequence[dt.date], work: Path,
         build = DailyBuild(target, work / "target")
         with worker_process(db, env, work / "worker.log") as worker_url:
             for day in days:
+                stop_if_signalled()
                 record = replay_day(day, db=db, work=work, tables=tables, build=build, env=env,
                                     worker_url=worker_url)
                 records.append(record)
@@ -676,9 +678,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default=None, help="dbt target (default: the profile's)")
 
 
+# The signal that stopped the replay, once one arrived.
+_stopped_by: list[int] = []
+
+
 def _exit_on_sigterm(signum: int, frame: Any) -> None:
     # SystemExit unwinds the replay, so its worker process is stopped too.
+    _stopped_by.append(signum)
     raise SystemExit(128 + signum)
+
+
+def stop_if_signalled() -> None:
+    """Re-raise a stop that dbt swallowed: where the signal lands inside a
+    build decides whether dbt hands the SystemExit back or only records
+    failed nodes, so each step checks the flag too."""
+    if _stopped_by:
+        raise SystemExit(128 + _stopped_by[0])
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,3 +31,19 @@
         / ({{ n }} * {{ down }})) / {{ 10 ** (result_decimals | int) }})
     {%- endif -%}
 {%- endmacro %}
+
+
+{#-
+    Order-independent sum of a group (an aggregate expression), for the
+    same reason as fs_exact_mean: minutes parsed from `MM:SS` (34:07 =
+    34.1166...) are not exact in binary, so a float sum() changes in the
+    last bit with the order the engine adds the rows in. Each value is
+    rounded to `input_decimals` decimals and summed as an integer; one
+    division turns the exact sum back into a float. NULL for an empty group.
+-#}
+{% macro fs_exact_sum(expr, input_decimals) -%}
+    {%- set input_scale = 10 ** (input_decimals | int) -%}
+    (cast(sum(cast(round(({{ expr }}) * {{ input_scale }})
+        as {{ dbt.type_bigint() }})) as {{ dbt.type_float() }})
+    / {{ input_scale }})
+{%- endmacro %}

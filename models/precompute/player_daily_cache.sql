@@ -107,7 +107,9 @@ recent_load as (
         player_lookup,
         load_date,
         sum(case when days_back <= 7 then 1 else 0 end) as games_last_7_days,
-        sum(case when days_back <= 7 then minutes else 0 end)
+        {#- exact sum (macro fs_exact_sum): minutes from MM:SS are not
+            exact floats, so a float sum() would differ between reruns -#}
+        {{ fs_exact_sum('case when days_back <= 7 then minutes else 0 end', 9) }}
             as minutes_last_7_days,
         {#- exact mean (macro fs_exact_mean): a float avg() differs in the
             last bit with the summation order, so reruns would differ -#}
