@@ -718,6 +718,11 @@ def run(args: argparse.Namespace) -> int:
     except ReplayError as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return 2
+    except Exception:
+        # A signal that lands inside a DuckDB query comes back as DuckDB's
+        # own interrupt error: the replay was stopped, not broken.
+        stop_if_signalled()
+        raise
     print(format_summary(report["summary"]))
     failures = invariant_failures(report["summary"])
     for failure in failures:
