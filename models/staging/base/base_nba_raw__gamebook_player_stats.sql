@@ -143,11 +143,7 @@ validated as (
                 'threes_exceed_field_goals'],
             ['points != 2 * fg_made + three_made + ft_made',
                 'points_inconsistent'],
-            ['not is_scheduled', 'game_not_in_schedule'],
-            ['game_date != schedule_game_date', 'game_date_mismatch'],
-            ['team_abbr not in (schedule_home_team, schedule_away_team)',
-                'team_not_in_game'],
-        ]) }}) as validation_reason
+        ] + game_reference_checks()) }}) as validation_reason
     from with_game
 ),
 

@@ -105,11 +105,7 @@ validated as (
             ['shot_distance_ft < 0 or shot_distance_ft > 94',
                 'impossible_shot_distance'],
             ['is_made is null', 'null_is_made'],
-            ['not is_scheduled', 'game_not_in_schedule'],
-            ['game_date != schedule_game_date', 'game_date_mismatch'],
-            ['team_abbr not in (schedule_home_team, schedule_away_team)',
-                'team_not_in_game'],
-        ]) }}) as validation_reason
+        ] + game_reference_checks()) }}) as validation_reason
     from scoped
 ),
 

@@ -105,11 +105,7 @@ validated as (
                 'points_inconsistent'],
             ['team_minutes is null or team_minutes < 240',
                 'impossible_minutes'],
-            ['not is_scheduled', 'game_not_in_schedule'],
-            ['game_date != schedule_game_date', 'game_date_mismatch'],
-            ['team_abbr not in (schedule_home_team, schedule_away_team)',
-                'team_not_in_game'],
-        ]) }}) as validation_reason
+        ] + game_reference_checks()) }}) as validation_reason
     from with_game
 ),
 
