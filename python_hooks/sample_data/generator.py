@@ -18,7 +18,7 @@ from .names import variants_for
 from . import production
 from .odds import bettingpros_rows, odds_api_rows, select_lined
 from .players import INJURY_REASONS, League
-from .reports import injury_report_rows, roster_rows
+from .reports import injury_report_rows, out_on_first_report, roster_rows
 from .schedule import TEAMS, eastern_to_utc
 from .season import Season, build_season
 
@@ -402,7 +402,9 @@ def _season_odds(rng: np.random.Generator, b: TableBuilder, season: Season, g: G
     games = season.games
     n_games = len(games)
     prior_avg, prior_games = _prior_average(rows)
-    out_morning = (rows["status"] == 2) | (rows["status"] >= 4)
+    # Books price whoever the 1:30 PM report does not list Out, as the
+    # scraper-health rule expects (a Doubtful star still gets a line).
+    out_morning = out_on_first_report(state, rows)
     n_groups = int(rows["group"].max()) + 1 if len(rows["group"]) else 0
     playoff_group = np.zeros(n_groups, dtype=np.int64)
     playoff_group[rows["group"]] = g.gtype[rows["gidx"]] == "playoffs"

@@ -9,6 +9,20 @@ from .players import INJURY_REASONS, SeasonState
 MIN = np.timedelta64(1, "m")
 
 
+def last_injured_day(state: SeasonState, rows: dict[str, np.ndarray]) -> np.ndarray:
+    """Player-games that are an injury's last game missed: the 1:30 PM report
+    lists them Doubtful, the 5:30 PM one Out."""
+    next_day = np.minimum(rows["day"] + 1, state.n_days - 1)
+    return (rows["status"] == 2) & ~state.injured[rows["pidx"], next_day]
+
+
+def out_on_first_report(state: SeasonState, rows: dict[str, np.ndarray]) -> np.ndarray:
+    """Player-games the 1:30 PM report lists Out (what books and the daily
+    run see): out, two-way or on assignment, except an injury's last day."""
+    status = rows["status"]
+    return (((status == 2) | (status >= 4)) & ~last_injured_day(state, rows))
+
+
 def injury_report_rows(
     rng: np.random.Generator, state: SeasonState, rows: dict[str, np.ndarray],
     report1_at: np.ndarray, report2_at: np.ndarray, tipoff: np.ndarray, cutoff: np.datetime64,
@@ -21,9 +35,8 @@ def injury_report_rows(
     """
     pidx, day, status, gidx = rows["pidx"], rows["day"], rows["status"], rows["gidx"]
     n = len(pidx)
-    next_day = np.minimum(day + 1, state.n_days - 1)
     prev_day = np.maximum(day - 1, 0)
-    last_injured_day = (status == 2) & ~state.injured[pidx, next_day]
+    doubtful_first = last_injured_day(state, rows)
     returning = (status <= 1) & state.injured[pidx, prev_day] & (day > 0)
     roll = rng.random(n)
     q_plays = (status == 0) & ~returning & (roll < 0.03)
@@ -37,7 +50,7 @@ def injury_report_rows(
     out_like = (status == 2) | (status >= 4)
     r1[out_like] = "Out"
     r2[out_like] = "Out"
-    r1[last_injured_day] = "Doubtful"
+    r1[doubtful_first] = "Doubtful"
     r1[status == 3] = "Questionable"
     r2[status == 3] = "Out"
     r1[returning] = "Questionable"

@@ -1,3 +1,5 @@
+{{ config(**restaged_base_config('game_date')) }}
+
 {%- set raw_names = [
     'game_date', 'market_type', 'bet_side', 'player_name', 'player_team',
     'bookmaker', 'points_line', 'opening_line', 'created_at', 'processed_at',
@@ -10,6 +12,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'bettingpros_player_points_props') }}
     where game_date >= {{ raw_partition_floor() }}
+        {{ restaged_dates_filter('bettingpros_player_points_props', 'game_date', follows_schedule=false) }}
 ),
 
 typed as (

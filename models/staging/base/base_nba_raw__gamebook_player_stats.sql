@@ -1,3 +1,5 @@
+{{ config(**restaged_base_config('game_date')) }}
+
 {#- Raw column -> staged column (the project's names). -#}
 {%- set counts = {
     'points': 'points',
@@ -33,6 +35,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'nbac_gamebook_player_stats') }}
     where game_date >= {{ raw_partition_floor() }}
+        {{ restaged_dates_filter('nbac_gamebook_player_stats', 'game_date') }}
 ),
 
 games as (

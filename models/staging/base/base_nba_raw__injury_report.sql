@@ -1,3 +1,5 @@
+{{ config(**restaged_base_config('game_date')) }}
+
 {%- set raw_names = [
     'report_date', 'report_hour', 'game_date', 'team', 'player_full_name',
     'injury_status', 'reason', 'confidence_score', 'processed_at',
@@ -10,6 +12,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'nbac_injury_report') }}
     where report_date >= {{ raw_partition_floor() }}
+        {{ restaged_dates_filter('nbac_injury_report', 'game_date', follows_schedule=false) }}
 ),
 
 typed as (

@@ -1,3 +1,5 @@
+{{ config(**restaged_base_config('game_date')) }}
+
 {%- set raw_names = [
     'game_id', 'odds_api_event_id', 'game_date', 'game_start_time',
     'home_team_abbr', 'away_team_abbr', 'snapshot_timestamp', 'bookmaker',
@@ -13,6 +15,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'odds_api_player_points_props') }}
     where game_date >= {{ raw_partition_floor() }}
+        {{ restaged_dates_filter('odds_api_player_points_props', 'game_date') }}
 ),
 
 games as (

@@ -1,3 +1,5 @@
+{{ config(**restaged_base_config('roster_date')) }}
+
 {%- set raw_names = [
     'roster_date', 'scrape_hour', 'team_abbr', 'player_full_name',
     'position', 'birth_date', 'roster_status', 'processed_at',
@@ -10,6 +12,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'espn_team_rosters') }}
     where roster_date >= {{ raw_partition_floor() }}
+        {{ restaged_dates_filter('espn_team_rosters', 'roster_date', follows_schedule=false) }}
 ),
 
 typed as (

@@ -1,3 +1,5 @@
+{{ config(**restaged_base_config('game_date')) }}
+
 {%- set raw_names = [
     'game_id', 'game_date', 'event_sequence', 'period', 'game_clock',
     'event_type', 'event_subtype', 'player_1_name', 'player_1_team_abbr',
@@ -12,6 +14,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'bigdataball_play_by_play') }}
     where game_date >= {{ raw_partition_floor() }}
+        {{ restaged_dates_filter('bigdataball_play_by_play', 'game_date') }}
 ),
 
 games as (

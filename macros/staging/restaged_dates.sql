@@ -1,0 +1,61 @@
+{#-
+    Base staging tables are built once per build: the casting, validation
+    and duplicate ranking of every raw row then runs once, not again in
+    every model and data test that reads staging.
+
+    On DuckDB they are incremental: a build re-stages only the dates
+    (`date_column`, the raw table's partition column) with raw rows loaded
+    at or after the newest load the table already holds, plus, for tables
+    checked against the schedule, the dates whose schedule rows were
+    (re)loaded since then, because a row's reject reason can depend on its
+    game's schedule row. Every natural key of these tables lies within one
+    date, so a date re-staged from all its raw rows equals what a full
+    rebuild gives for it; the dates' old rows are replaced (delete+insert
+    on `date_column`). `--full-refresh` re-stages every date.
+
+    On BigQuery they are plain tables rebuilt by every build (one scan of
+    each raw table per build).
+-#}
+{% macro restaged_base_config(date_column) %}
+    {{- return(adapter.dispatch('restaged_base_config')(date_column)) -}}
+{% endmacro %}
+
+{% macro default__restaged_base_config(date_column) %}
+    {{- return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': date_column,
+        'on_schema_change': 'append_new_columns',
+    }) -}}
+{% endmacro %}
+
+{% macro bigquery__restaged_base_config(date_column) %}
+    {{- return({'materialized': 'table'}) -}}
+{% endmacro %}
+
+
+{#-
+    `and <date_column> in (the dates to re-stage)` on incremental runs of a
+    base table (see restaged_base_config), nothing otherwise. A raw row
+    without a load time is re-staged on every build.
+-#}
+{% macro restaged_dates_filter(raw_table, date_column, follows_schedule=true) %}
+    {%- if is_incremental() -%}
+        {%- set newest_held -%}
+            (select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
+            from {{ this }})
+        {%- endset %}
+        and {{ date_column }} in (
+            select {{ date_column }}
+            from {{ source('nba_raw', raw_table) }}
+            where {{ date_column }} >= {{ raw_partition_floor() }}
+                and (processed_at >= {{ newest_held }} or processed_at is null)
+            {%- if follows_schedule %}
+            union distinct
+            select game_date
+            from {{ ref('base_nba_raw__schedule') }}
+            where loaded_at >= {{ newest_held }} or loaded_at is null
+            {%- endif %}
+        )
+    {%- endif -%}
+{% endmacro %}
