@@ -293,6 +293,17 @@ def test_codegen_refuses_a_file_without_markers(tmp_path: Path) -> None:
     assert problem.startswith(f"{target.path}: needs one")
 
 
+def test_codegen_refuses_a_block_whose_yaml_anchor_is_gone(tmp_path: Path) -> None:
+    """The generated columns refer to *float_type: its anchor must stay above."""
+    target = contract_codegen.TARGETS[0]
+    copy = tmp_path / target.path
+    copy.parent.mkdir(parents=True)
+    copy.write_text((REPO / target.path).read_text().replace(
+        "data_type: &float_type ", "data_type: ", 1))
+    [problem] = contract_codegen.run(tmp_path, check=True, targets=[target])
+    assert problem.startswith(f"{target.path}: generated YAML does not load")
+
+
 def test_generated_feature_store_columns_follow_the_contract() -> None:
     properties = yaml.safe_load(
         (REPO / "models/feature_store/_feature_store.yml").read_text())
