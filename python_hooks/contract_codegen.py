@@ -47,7 +47,7 @@ class Target:
     prefix: str = "# "
     suffix: str = ""
     # the whole file must still load as YAML (anchors defined before use)
-    yaml: bool = True
+    check_yaml: bool = True
 
     def begin(self) -> str:
         return f"{self.prefix}{BEGIN_TEXT}{self.suffix}"
@@ -149,7 +149,7 @@ TARGETS = (
     Target("models/feature_store/_feature_store.yml", feature_store_columns),
     Target("models/feature_store/intermediate/int_player_features_computed.yml",
            computed_columns),
-    Target("docs/features.md", features_table, prefix="<!-- ", suffix=" -->", yaml=False),
+    Target("docs/features.md", features_table, prefix="<!-- ", suffix=" -->", check_yaml=False),
 )
 
 
@@ -167,7 +167,7 @@ def regenerate(target: Target, text: str) -> str:
     indent = lines[begin][: len(lines[begin]) - len(lines[begin].lstrip())]
     block = [f"{indent}{line}\n" if line else "\n" for line in target.render()]
     result = "".join(lines[: begin + 1] + block + lines[end:])
-    if target.yaml:
+    if target.check_yaml:
         try:
             yaml.safe_load(result)
         except yaml.YAMLError as error:
