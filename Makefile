@@ -132,8 +132,14 @@ LINT_DIRS := models analyses tests/singular
 ## lint: ruff on the Python, sqlfluff (dbt templater) on every SQL file
 lint: setup
 	$(BIN)/ruff check python_hooks tests_py bench
+	$(BIN)/python -m python_hooks.contract_codegen --check
 	$(SQLFLUFF) $(LINT_DIRS)
 	$(MAKE) --no-print-directory score
+
+.PHONY: generate
+## generate: rewrite the files generated from the feature contract
+generate: setup
+	$(BIN)/python -m python_hooks.contract_codegen
 
 # dbt-score rates the project's metadata (descriptions, owners, tests,
 # model size); lint fails below DBT_SCORE_FLOOR.

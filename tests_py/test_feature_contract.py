@@ -1,19 +1,25 @@
 """The feature contract has one definition (dbt_project.yml vars) and every
 copy agrees with it: the feature_contract model, the feature_names array of
-ml_feature_store_v2, the model's YAML properties and any table in the docs.
+ml_feature_store_v2, the blocks generated from it (python_hooks/
+contract_codegen.py: the per-feature YAML properties and the docs table) and
+any other copy in the text files. The model-level tests over all 39
+features fail on a bad row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 
+import duckdb
 import pytest
 import yaml
 
-from python_hooks import contract
+from python_hooks import contract, contract_codegen
 from feature_store_fixtures import (
+    FIXTURE_TABLE,
     REPO,
     FixtureProject,
     feature_contract_table,
@@ -151,31 +157,170 @@ def test_feature_store_names_and_vector_follow_the_contract(
 
 
 # --------------------------------------------------------------------------
-# Copies in text files
+# The per-feature tests over all 39 features (tests/generic) fail on a bad row
 # --------------------------------------------------------------------------
-def test_feature_store_properties_list_every_feature_column() -> None:
+INT_TESTS_YML = """version: 2
+models:
+  - name: int_player_features_computed
+    data_tests:
+      - feature_raw_sources_not_null
+"""
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> FixtureProject:
+    """The feature store built on two good rows; the stand-in
+    int_player_features_computed carries the raw-source test, as the real
+    model's properties do."""
+    project = FixtureProject(tmp_path_factory.mktemp("fs_checks")).create()
+    (project.project_dir / "models/feature_store/intermediate/_tests.yml").write_text(
+        INT_TESTS_YML)
+    present = [f.source_present for f in contract.features()]
+    absent = [f.source_absent or f.source_present for f in contract.features()]
+    day = dt.date(2025, 2, 1)
+    project.write_rows([
+        feature_row("complete", day, present, [2.0] * N_FEATURES),
+        feature_row("absent", day, absent, [None] * N_FEATURES),
+    ])
+    project.dbt("run", "--select", "+ml_feature_store_v2", "--full-refresh")
+    return project
+
+
+def _run_test(project: FixtureProject, name: str) -> tuple[str, list[tuple]]:
+    """Status of data test `name` and the rows its compiled SQL returns."""
+    try:
+        project.dbt("test", "--select", f"test_name:{name}")
+    except AssertionError:
+        pass  # a failing test fails the command; its result says which
+    results = json.loads((project.root / "target/run_results.json").read_text())
+    [result] = results["results"]
+    compiled = result["compiled_code"]
+    with duckdb.connect(str(project.database)) as con:
+        rows = con.execute(f"select * from ({compiled}) order by all").fetchall()
+    return result["status"], rows
+
+
+@pytest.mark.dbt
+def test_model_level_feature_tests_pass_on_good_rows(checked: FixtureProject) -> None:
+    assert _run_test(checked, "feature_sources_are_canonical") == ("pass", [])
+    assert _run_test(checked, "feature_raw_sources_not_null") == ("pass", [])
+
+
+@pytest.mark.dbt
+def test_a_non_canonical_source_fails_with_its_key_and_feature(
+        checked: FixtureProject) -> None:
+    table = feature_store_table()
+    with duckdb.connect(str(checked.database)) as con:
+        con.execute(f"update {table} set feature_12_source = 'vegas' "
+                    "where player_lookup = 'complete'")
+    try:
+        status, rows = _run_test(checked, "feature_sources_are_canonical")
+    finally:
+        with duckdb.connect(str(checked.database)) as con:
+            con.execute(f"update {table} set feature_12_source = 'calculated' "
+                        "where player_lookup = 'complete'")
+    assert status == "fail"
+    assert rows == [("complete", dt.date(2025, 2, 1), 12, "vegas")]
+
+
+@pytest.mark.dbt
+def test_a_null_raw_source_fails_with_its_key_and_feature(checked: FixtureProject) -> None:
+    with duckdb.connect(str(checked.database)) as con:
+        con.execute(f"update {FIXTURE_TABLE} set f7_raw_source = null "
+                    "where player_lookup = 'absent'")
+    try:
+        status, rows = _run_test(checked, "feature_raw_sources_not_null")
+    finally:
+        with duckdb.connect(str(checked.database)) as con:
+            con.execute(f"update {FIXTURE_TABLE} set f7_raw_source = 'default' "
+                        "where player_lookup = 'absent'")
+    assert status == "fail"
+    assert rows == [(dt.date(2025, 2, 1), "absent", 7)]
+
+
+@pytest.mark.dbt
+def test_source_and_quality_columns_are_not_null_constraints(
+        checked: FixtureProject) -> None:
+    """NOT NULL of feature_<i>_source / _quality is part of the enforced
+    contract: the table refuses a NULL (no test node needed)."""
+    table = feature_store_table()
+    with duckdb.connect(str(checked.database)) as con:
+        nullable = con.execute(
+            "select column_name, is_nullable from information_schema.columns "
+            f"where table_schema || '.' || table_name = '{table}' "
+            "and regexp_matches(column_name, '^feature_[0-9]+_(source|quality)$')"
+        ).fetchall()
+        assert len(nullable) == 2 * N_FEATURES
+        assert {flag for _, flag in nullable} == {"NO"}
+        for column in ("feature_0_source", "feature_38_quality"):
+            with pytest.raises(duckdb.ConstraintException):
+                con.execute(f"update {table} set {column} = null")
+
+
+# --------------------------------------------------------------------------
+# Generated copies (python_hooks/contract_codegen.py)
+# --------------------------------------------------------------------------
+def test_generated_files_are_fresh() -> None:
+    assert contract_codegen.run(REPO, check=True) == []
+
+
+def test_codegen_check_names_a_stale_file_and_fixes_it(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture) -> None:
+    for target in contract_codegen.TARGETS:
+        copy = tmp_path / target.path
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_text((REPO / target.path).read_text())
+    stale = tmp_path / "models/feature_store/_feature_store.yml"
+    text = stale.read_text()
+    stale.write_text(text.replace("  - name: feature_12_source", "  - name: feature_12_src", 1))
+    assert contract_codegen.main(["--check", "--root", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["models/feature_store/_feature_store.yml is stale: run "
+                   "`python -m python_hooks.contract_codegen` to regenerate it"]
+    # without --check it rewrites the block; a second run changes nothing
+    assert contract_codegen.main(["--root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "rewrote models/feature_store/_feature_store.yml\n"
+    assert stale.read_text() == text
+    assert contract_codegen.main(["--root", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == ""
+
+
+def test_codegen_refuses_a_file_without_markers(tmp_path: Path) -> None:
+    target = contract_codegen.TARGETS[0]
+    (tmp_path / target.path).parent.mkdir(parents=True)
+    (tmp_path / target.path).write_text("version: 2\n")
+    [problem] = contract_codegen.run(tmp_path, check=True, targets=[target])
+    assert problem.startswith(f"{target.path}: needs one")
+
+
+def test_codegen_refuses_a_block_whose_yaml_anchor_is_gone(tmp_path: Path) -> None:
+    """The generated columns refer to *float_type: its anchor must stay above."""
+    target = contract_codegen.TARGETS[0]
+    copy = tmp_path / target.path
+    copy.parent.mkdir(parents=True)
+    copy.write_text((REPO / target.path).read_text().replace(
+        "data_type: &float_type ", "data_type: ", 1))
+    [problem] = contract_codegen.run(tmp_path, check=True, targets=[target])
+    assert problem.startswith(f"{target.path}: generated YAML does not load")
+
+
+def test_generated_feature_store_columns_follow_the_contract() -> None:
     properties = yaml.safe_load(
         (REPO / "models/feature_store/_feature_store.yml").read_text())
-    model = next(m for m in properties["models"]
-                 if m["name"] == "ml_feature_store_v2")
-    columns = {c["name"]: c for c in model["columns"]}
-    feature_columns = [name for name in columns
-                       if re.fullmatch(r"feature_\d+_(value|source|quality)",
-                                       name)]
-    assert len(feature_columns) == 3 * N_FEATURES
-    # the YAML anchors render per target (see the file's header)
-    float_type = "{{ 'float64' if target.type == 'bigquery' else 'double' }}"
-    string_type = "{{ 'string' if target.type == 'bigquery' else 'varchar' }}"
-    types = {"value": float_type, "source": string_type, "quality": float_type}
-    for feature in contract.features():
-        for part, data_type in types.items():
-            column = columns[f"feature_{feature.index}_{part}"]
-            assert column["data_type"] == data_type
-            assert f"Feature {feature.index} ({feature.name})" in (
-                column["description"])
+    model = next(m for m in properties["models"] if m["name"] == "ml_feature_store_v2")
     assert model["config"]["contract"]["enforced"] is True
+    assert "feature_sources_are_canonical" in model["data_tests"]
+    columns = {c["name"]: c for c in model["columns"]}
+    for feature in contract.features():
+        for part in ("source", "quality"):
+            column = columns[f"feature_{feature.index}_{part}"]
+            assert column["constraints"] == [{"type": "not_null"}]
+            assert "data_tests" not in column
 
 
+# --------------------------------------------------------------------------
+# Copies in prose (docs, comments): the generated blocks aside, hand-written
+# --------------------------------------------------------------------------
 def _text_files() -> list[Path]:
     files = []
     for path in REPO.rglob("*"):
