@@ -18,12 +18,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
-from conftest import ROOT, run_nba_fs
+from conftest import ROOT, run_dbt, run_nba_fs
 
 SEASON = 2025
 
@@ -83,10 +84,15 @@ def edge_days(db: Path) -> dict[str, dt.date]:
 
 
 @pytest.fixture(scope="module")
-def replayed(default_warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory
+def replay_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("replay")
+
+
+@pytest.fixture(scope="module")
+def replayed(default_warehouse_path: Path, replay_work: Path
              ) -> tuple[dict[str, dt.date], dict[str, Any], Any]:
     days = edge_days(default_warehouse_path)
-    work = tmp_path_factory.mktemp("replay")
+    work = replay_work
     result = run_nba_fs(
         ["replay", "--source", str(default_warehouse_path), "--target", "ci",
          "--days", ",".join(sorted({d.isoformat() for d in days.values()})),
@@ -153,6 +159,41 @@ def test_dispatch_sends_each_ready_player_once_through_the_modes(replayed) -> No
         assert record["dispatched"] > 0, record
         assert record["dispatch_failed"] == 0, record
         assert all(rc == 0 for rc in record["dispatch_rc"]), record
+
+
+def test_staging_restaged_by_date_equals_a_full_restage(replayed, replay_work: Path) -> None:
+    """After the replayed days, each base staging table (re-staged day by
+    day for the dates with new raw rows) holds exactly the rows a full
+    re-stage of the same raw data gives, reject reasons and raw records
+    included."""
+    days, report, _ = replayed
+    restaged = replay_work / "restaged.duckdb"
+    shutil.copy(replay_work / "replay" / "replay.duckdb", restaged)
+    last_day = max(days.values()).isoformat()
+    run_dbt(["run", "--target", "ci", "--full-refresh", "--select", "path:models/staging/base"],
+            db=restaged, work=replay_work, env={"NBA_RUN_DATE": last_day})
+    con = duckdb.connect(str(restaged))
+    try:
+        con.execute(f"attach '{replay_work / 'replay' / 'replay.duckdb'}' as replayed (read_only)")
+        tables = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+            " where table_catalog = 'restaged' and table_name like 'base_nba_raw__%'").fetchall()
+        assert len(tables) == 8, tables
+        differing = {}
+        for schema, table in tables:
+            columns = ", ".join(f'cast("{name}" as varchar)' for (name,) in con.execute(
+                "select column_name from information_schema.columns where table_catalog ="
+                " 'restaged' and table_schema = ? and table_name = ? order by ordinal_position",
+                [schema, table]).fetchall())
+            full, daily = f'restaged."{schema}"."{table}"', f'replayed."{schema}"."{table}"'
+            only = [con.execute(f"select count(*) from (select {columns} from {a}"
+                                f" except all select {columns} from {b})").fetchone()[0]
+                    for a, b in ((full, daily), (daily, full))]
+            if any(only):
+                differing[table] = only
+        assert differing == {}, f"rows only in the full re-stage / only in the daily tables: {differing}"
+    finally:
+        con.close()
 
 
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
