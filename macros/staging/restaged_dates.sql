@@ -36,26 +36,34 @@
 
 {#-
     `and <date_column> in (the dates to re-stage)` on incremental runs of a
-    base table (see restaged_base_config), nothing otherwise. A raw row
+    base table (see restaged_base_config), nothing otherwise: the dates of
+    `raw_table` rows loaded since the newest load the table holds, and the
+    dates of the rows of the base models in `follows` (re)loaded since then
+    (models this table's rules read: the schedule for the referential
+    checks, the team box for a game's length). The window reaches back
+    var('restage_overlap_hours') before that load, so a row stamped before
+    an earlier build but committed after it is still picked up. A raw row
     without a load time is re-staged on every build.
 -#}
-{% macro restaged_dates_filter(raw_table, date_column, follows_schedule=true) %}
+{% macro restaged_dates_filter(raw_table, date_column, follows=['base_nba_raw__schedule']) %}
     {%- if is_incremental() -%}
-        {%- set newest_held -%}
-            (select coalesce(max(loaded_at), cast('1900-01-01' as timestamp))
+        {%- set since -%}
+            (select {{ timestamp_minus_hours(
+                "coalesce(max(loaded_at), cast('1900-01-02' as timestamp))",
+                var('restage_overlap_hours')) }}
             from {{ this }})
         {%- endset %}
         and {{ date_column }} in (
             select {{ date_column }}
             from {{ source('nba_raw', raw_table) }}
             where {{ date_column }} >= {{ raw_partition_floor() }}
-                and (processed_at >= {{ newest_held }} or processed_at is null)
-            {%- if follows_schedule %}
+                and (processed_at >= {{ since }} or processed_at is null)
+            {%- for model in follows %}
             union distinct
             select game_date
-            from {{ ref('base_nba_raw__schedule') }}
-            where loaded_at >= {{ newest_held }} or loaded_at is null
-            {%- endif %}
+            from {{ ref(model) }}
+            where loaded_at >= {{ since }} or loaded_at is null
+            {%- endfor %}
         )
     {%- endif -%}
 {% endmacro %}

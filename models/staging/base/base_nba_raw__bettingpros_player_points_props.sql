@@ -12,7 +12,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'bettingpros_player_points_props') }}
     where game_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('bettingpros_player_points_props', 'game_date', follows_schedule=false) }}
+        {{ restaged_dates_filter('bettingpros_player_points_props', 'game_date', follows=[]) }}
 ),
 
 typed as (
