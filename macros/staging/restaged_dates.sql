@@ -35,25 +35,27 @@
 
 
 {#-
-    `and <date_column> in (the dates to re-stage)` on incremental runs of a
-    base table (see restaged_base_config), nothing otherwise: the dates of
-    `raw_table` rows loaded since the newest load the table holds, and the
-    dates of the rows of the base models in `follows` (re)loaded since then
-    (models this table's rules read: the schedule for the referential
-    checks, the team box for a game's length). The window reaches back
-    var('restage_overlap_hours') before that load, so a row stamped before
-    an earlier build but committed after it is still picked up. A raw row
-    without a load time is re-staged on every build.
+    Whether a raw row's date is re-staged by this build (see
+    restaged_base_config): `true` on full builds; on incremental runs, the
+    dates of `raw_table` rows loaded since the newest load the table holds,
+    and the dates of the rows of the base models in `follows` (re)loaded
+    since then (models this table's rules read: the schedule for the
+    referential checks, the team box for a game's length). The window
+    reaches back var('restage_overlap_hours') before that load, so a row
+    stamped before an earlier build but committed after it is still picked
+    up. A raw row without a load time is re-staged on every build.
 -#}
-{% macro restaged_dates_filter(raw_table, date_column, follows=['base_nba_raw__schedule']) %}
-    {%- if is_incremental() -%}
+{% macro is_restaged_date(raw_table, date_column, follows=['base_nba_raw__schedule']) %}
+    {%- if not is_incremental() -%}
+        true
+    {%- else -%}
         {%- set since -%}
             (select {{ timestamp_minus_hours(
                 "coalesce(max(loaded_at), cast('1900-01-02' as timestamp))",
                 var('restage_overlap_hours')) }}
             from {{ this }})
-        {%- endset %}
-        and {{ date_column }} in (
+        {%- endset -%}
+        {{ date_column }} in (
             select {{ date_column }}
             from {{ source('nba_raw', raw_table) }}
             where {{ date_column }} >= {{ raw_partition_floor() }}

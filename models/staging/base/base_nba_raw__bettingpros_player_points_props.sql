@@ -12,7 +12,8 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'bettingpros_player_points_props') }}
     where game_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('bettingpros_player_points_props', 'game_date', follows=[]) }}
+        and {{ is_restaged_date(
+            'bettingpros_player_points_props', 'game_date', follows=[]) }}
 ),
 
 typed as (

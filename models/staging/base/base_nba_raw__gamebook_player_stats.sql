@@ -35,7 +35,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'nbac_gamebook_player_stats') }}
     where game_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter(
+        and {{ is_restaged_date(
             'nbac_gamebook_player_stats', 'game_date',
             follows=['base_nba_raw__schedule', 'base_nba_raw__team_box_scores']) }}
 ),

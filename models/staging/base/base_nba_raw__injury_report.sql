@@ -12,7 +12,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'nbac_injury_report') }}
     where report_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('nbac_injury_report', 'game_date', follows=[]) }}
+        and {{ is_restaged_date('nbac_injury_report', 'game_date', follows=[]) }}
 ),
 
 typed as (

@@ -15,7 +15,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'odds_api_player_points_props') }}
     where game_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('odds_api_player_points_props', 'game_date') }}
+        and {{ is_restaged_date('odds_api_player_points_props', 'game_date') }}
 ),
 
 games as (

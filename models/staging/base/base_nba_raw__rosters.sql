@@ -12,7 +12,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'espn_team_rosters') }}
     where roster_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('espn_team_rosters', 'roster_date', follows=[]) }}
+        and {{ is_restaged_date('espn_team_rosters', 'roster_date', follows=[]) }}
 ),
 
 typed as (

@@ -14,7 +14,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'bigdataball_play_by_play') }}
     where game_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('bigdataball_play_by_play', 'game_date') }}
+        and {{ is_restaged_date('bigdataball_play_by_play', 'game_date') }}
 ),
 
 games as (

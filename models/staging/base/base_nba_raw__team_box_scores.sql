@@ -30,7 +30,7 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'nbac_team_boxscore') }}
     where game_date >= {{ raw_partition_floor() }}
-        {{ restaged_dates_filter('nbac_team_boxscore', 'game_date') }}
+        and {{ is_restaged_date('nbac_team_boxscore', 'game_date') }}
 ),
 
 games as (
