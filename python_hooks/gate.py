@@ -100,7 +100,7 @@ def decide(
     has_active_prediction: bool,
     thresholds: Thresholds,
 ) -> Decision:
-    """Gate one player, rules in the spec's order."""
+    """Gate one player, rules in their fixed order (docs/python_layer.md)."""
     if has_active_prediction:
         return Decision(False, "already_has_prediction", SKIPPED_EXISTING)
     if row is not None:
