@@ -44,7 +44,8 @@ import duckdb
 import pytest
 
 from conftest import ROOT, run_dbt, run_nba_fs
-from python_hooks import alerts, backfill, bq_emulator, dispatch, gate, report, warehouse
+import bq_emulator
+from python_hooks import alerts, backfill, dispatch, gate, report, warehouse
 
 SAMPLE_VARS = {"gate_severity": "warn"}
 WINDOW = {"start_date": "2021-12-01", "end_date": "2021-12-07", **SAMPLE_VARS}
