@@ -70,7 +70,8 @@ def stand_in_index(feature: Feature) -> int | None:
 
 
 def optional_feature_indices() -> frozenset[int]:
-    return frozenset(_project_vars()["optional_feature_indices"])
+    """The optional set: the contract entries flagged `optional: true`."""
+    return frozenset(feature.index for feature in features() if feature.optional)
 
 
 def quality_weights() -> dict[str, int]:

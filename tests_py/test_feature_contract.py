@@ -54,6 +54,8 @@ def test_optional_set_is_the_three_vegas_lines() -> None:
     assert contract.optional_feature_indices() == {25, 26, 27}
     flagged = {f.index for f in contract.features() if f.optional}
     assert flagged == contract.optional_feature_indices()
+    # the entries' flags are the one definition: no separate var
+    assert "optional_feature_indices" not in contract.project_vars()
 
 
 def test_every_source_label_has_a_weight_and_a_canonical_label() -> None:

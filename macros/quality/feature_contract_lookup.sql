@@ -35,15 +35,26 @@
 {% endmacro %}
 
 
-{#- Indices outside / inside the optional set (var optional_feature_indices). -#}
-{% macro required_feature_indices() %}
-    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
-    {{ return(feature_indices() | reject('in', optional) | list) }}
+{#- Indices of the optional set: the contract entries flagged
+    `optional: true` (the set has no other definition), and the others. -#}
+{% macro optional_feature_indices() %}
+    {%- if var('optional_feature_indices', none) is not none -%}
+        {{ exceptions.raise_compiler_error(
+            "var optional_feature_indices is gone: the optional set is the "
+            ~ "`optional` flag of the var feature_contract entries") }}
+    {%- endif -%}
+    {%- set indices = [] -%}
+    {%- for feature in var('feature_contract') -%}
+        {%- if feature['optional'] -%}
+            {%- do indices.append(feature['index'] | int) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(indices) }}
 {% endmacro %}
 
-{% macro optional_feature_indices() %}
-    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
-    {{ return(feature_indices() | select('in', optional) | list) }}
+{% macro required_feature_indices() %}
+    {%- set optional = optional_feature_indices() -%}
+    {{ return(feature_indices() | reject('in', optional) | list) }}
 {% endmacro %}
 
 

@@ -25,7 +25,7 @@
 {%- set run_mode = monitoring_run_mode() -%}
 {#- Required features that can be a default (the others are always
     computable, their source_absent is null). -#}
-{%- set optional = var('optional_feature_indices') | map('int') | list -%}
+{%- set optional = optional_feature_indices() -%}
 {%- set defaultable_required = [] -%}
 {%- for feature in var('feature_contract') -%}
 {%- if feature['source_absent'] and feature['index'] | int not in optional -%}
