@@ -11,15 +11,35 @@
 {% endmacro %}
 
 
-{#- Indices of the contract's features, in order; optionally one category. -#}
-{% macro feature_indices(category=none) %}
+{#- Indices of the contract's features, in order; optionally one category
+    and / or one upstream model. -#}
+{% macro feature_indices(category=none, upstream=none) %}
     {%- set indices = [] -%}
     {%- for feature in var('feature_contract') -%}
-        {%- if category is none or feature['category'] == category -%}
+        {%- if (category is none or feature['category'] == category)
+            and (upstream is none or feature['upstream'] == upstream) -%}
             {%- do indices.append(feature['index'] | int) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(indices) }}
+{% endmacro %}
+
+
+{#- The contract's upstream models, each with the indices it feeds, in
+    order of first appearance: {upstream: [index, ...]}. Features without
+    an upstream are left out; `indices` (optional) keeps only those. -#}
+{% macro features_by_upstream(indices=none) %}
+    {%- set groups = {} -%}
+    {%- for feature in var('feature_contract') -%}
+        {%- set index = feature['index'] | int -%}
+        {%- if feature['upstream'] and (indices is none or index in indices) -%}
+            {%- if feature['upstream'] not in groups -%}
+                {%- do groups.update({feature['upstream']: []}) -%}
+            {%- endif -%}
+            {%- do groups[feature['upstream']].append(index) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(groups) }}
 {% endmacro %}
 
 
