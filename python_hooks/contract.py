@@ -27,6 +27,9 @@ class Feature:
     source_absent: str | None
     default: float
     optional: bool
+    # the phase 4 model whose missing row explains a default of the feature
+    # (None: always computable, or not read from a phase 4 model)
+    upstream: str | None
     # the feature whose value stands in when this one is absent (by name)
     stand_in: str | None = None
 
@@ -70,7 +73,18 @@ def stand_in_index(feature: Feature) -> int | None:
 
 
 def optional_feature_indices() -> frozenset[int]:
-    return frozenset(_project_vars()["optional_feature_indices"])
+    """The optional set: the contract entries flagged `optional: true`."""
+    return frozenset(feature.index for feature in features() if feature.optional)
+
+
+def features_by_upstream() -> dict[str, list[int]]:
+    """Upstream model -> the indices it feeds, in contract order (features
+    without an upstream left out); the SQL macro features_by_upstream."""
+    groups: dict[str, list[int]] = {}
+    for feature in features():
+        if feature.upstream:
+            groups.setdefault(feature.upstream, []).append(feature.index)
+    return groups
 
 
 def quality_weights() -> dict[str, int]:

@@ -133,15 +133,17 @@ def features_table() -> list[str]:
     """The Markdown table of the contract in docs/features.md."""
     names = contract.feature_names()
     lines = [
-        "| index | name | category | source present / absent | default | optional | stand-in |",
-        "|---|---|---|---|---|---|---|",
+        "| index | name | category | source present / absent | default | optional "
+        "| upstream | stand-in |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for f in contract.features():
         absent = f.source_absent or "(never absent)"
         stand_in = f"{f.stand_in} ({names.index(f.stand_in)})" if f.stand_in else "-"
         optional = "yes" if f.optional else "no"
+        upstream = f.upstream or "-"
         lines.append(f"| {f.index} | {f.name} | {f.category} | {f.source_present} / {absent} "
-                     f"| {_number(f.default)} | {optional} | {stand_in} |")
+                     f"| {_number(f.default)} | {optional} | {upstream} | {stand_in} |")
     return lines
 
 

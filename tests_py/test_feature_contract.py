@@ -54,6 +54,26 @@ def test_optional_set_is_the_three_vegas_lines() -> None:
     assert contract.optional_feature_indices() == {25, 26, 27}
     flagged = {f.index for f in contract.features() if f.optional}
     assert flagged == contract.optional_feature_indices()
+    # the entries' flags are the one definition: no separate var
+    assert "optional_feature_indices" not in contract.project_vars()
+
+
+def test_upstreams_are_phase4_models_of_the_defaultable_features() -> None:
+    assert contract.features_by_upstream() == {
+        "player_daily_cache": [0, 1, 2, 3, 4, 22, 23, 31, 32],
+        "player_composite_factors": [5, 6, 7, 8],
+        "team_defense_zone_analysis": [13, 14],
+        "player_shot_zone_analysis": [18, 19, 20],
+        "player_prop_lines": [25, 26, 27],
+    }
+    for upstream in contract.features_by_upstream():
+        assert (REPO / "models/precompute" / f"{upstream}.sql").is_file()
+    for feature in contract.features():
+        if feature.source_absent is None:
+            assert feature.upstream is None, feature
+    # the one defaultable feature not read from a phase 4 model
+    assert [f.index for f in contract.features()
+            if f.source_absent and not f.upstream] == [29]
 
 
 def test_every_source_label_has_a_weight_and_a_canonical_label() -> None:

@@ -11,15 +11,35 @@
 {% endmacro %}
 
 
-{#- Indices of the contract's features, in order; optionally one category. -#}
-{% macro feature_indices(category=none) %}
+{#- Indices of the contract's features, in order; optionally one category
+    and / or one upstream model. -#}
+{% macro feature_indices(category=none, upstream=none) %}
     {%- set indices = [] -%}
     {%- for feature in var('feature_contract') -%}
-        {%- if category is none or feature['category'] == category -%}
+        {%- if (category is none or feature['category'] == category)
+            and (upstream is none or feature['upstream'] == upstream) -%}
             {%- do indices.append(feature['index'] | int) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(indices) }}
+{% endmacro %}
+
+
+{#- The contract's upstream models, each with the indices it feeds, in
+    order of first appearance: {upstream: [index, ...]}. Features without
+    an upstream are left out; `indices` (optional) keeps only those. -#}
+{% macro features_by_upstream(indices=none) %}
+    {%- set groups = {} -%}
+    {%- for feature in var('feature_contract') -%}
+        {%- set index = feature['index'] | int -%}
+        {%- if feature['upstream'] and (indices is none or index in indices) -%}
+            {%- if feature['upstream'] not in groups -%}
+                {%- do groups.update({feature['upstream']: []}) -%}
+            {%- endif -%}
+            {%- do groups[feature['upstream']].append(index) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(groups) }}
 {% endmacro %}
 
 
@@ -35,15 +55,26 @@
 {% endmacro %}
 
 
-{#- Indices outside / inside the optional set (var optional_feature_indices). -#}
-{% macro required_feature_indices() %}
-    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
-    {{ return(feature_indices() | reject('in', optional) | list) }}
+{#- Indices of the optional set: the contract entries flagged
+    `optional: true` (the set has no other definition), and the others. -#}
+{% macro optional_feature_indices() %}
+    {%- if var('optional_feature_indices', none) is not none -%}
+        {{ exceptions.raise_compiler_error(
+            "var optional_feature_indices is gone: the optional set is the "
+            ~ "`optional` flag of the var feature_contract entries") }}
+    {%- endif -%}
+    {%- set indices = [] -%}
+    {%- for feature in var('feature_contract') -%}
+        {%- if feature['optional'] -%}
+            {%- do indices.append(feature['index'] | int) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(indices) }}
 {% endmacro %}
 
-{% macro optional_feature_indices() %}
-    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
-    {{ return(feature_indices() | select('in', optional) | list) }}
+{% macro required_feature_indices() %}
+    {%- set optional = optional_feature_indices() -%}
+    {{ return(feature_indices() | reject('in', optional) | list) }}
 {% endmacro %}
 
 

@@ -7,7 +7,7 @@
 -#}
 {% macro feature_contract_rows() -%}
     {%- set weights = var('quality_weights') -%}
-    {%- set optional = var('optional_feature_indices') | map('int') | list -%}
+    {%- set optional = optional_feature_indices() -%}
     {%- for feature in var('feature_contract') %}
     select
         cast({{ feature['index'] }} as {{ dbt.type_int() }}) as feature_index,

@@ -25,19 +25,25 @@
 {%- set run_mode = monitoring_run_mode() -%}
 {#- Required features that can be a default (the others are always
     computable, their source_absent is null). -#}
-{%- set optional = var('optional_feature_indices') | map('int') | list -%}
+{%- set optional = optional_feature_indices() -%}
 {%- set defaultable_required = [] -%}
 {%- for feature in var('feature_contract') -%}
 {%- if feature['source_absent'] and feature['index'] | int not in optional -%}
 {%- do defaultable_required.append(feature['index'] | int) -%}
 {%- endif -%}
 {%- endfor -%}
-{%- set phase4_tables = {
-    'player_daily_cache': [0, 1, 2, 3, 4, 22, 23, 31, 32],
-    'player_composite_factors': [5, 6, 7, 8],
-    'team_defense_zone_analysis': [13, 14],
-    'player_shot_zone_analysis': [18, 19, 20],
-} -%}
+{#- The phase 4 models of the required features (contract field
+    `upstream`), each with the indices it feeds; each must be one this
+    model joins below (is_<table>_absent). -#}
+{%- set phase4_tables = features_by_upstream(required_feature_indices()) -%}
+{%- set joined_tables = [
+    'player_daily_cache', 'player_composite_factors',
+    'team_defense_zone_analysis', 'player_shot_zone_analysis'] -%}
+{%- for table in phase4_tables if table not in joined_tables -%}
+{{ exceptions.raise_compiler_error(
+    "feature_store_gaps joins no upstream " ~ table
+    ~ " (a required feature's contract upstream): add its join") }}
+{%- endfor -%}
 
 with expected as (
     select * from {{ ref('upcoming_player_game_context') }}

@@ -181,10 +181,7 @@ feature_values as (
     select
         *,
         round(
-            {{ fs_clamp(
-                '0.15 * risk_hot + 0.10 * risk_cold + 0.25 * risk_vol'
-                ~ ' + 0.20 * risk_def + 0.15 * risk_opp + 0.15 * risk_hist',
-                0, 100) }},
+            {{ fs_clamp(fs_breakout_risk_weighted_sum(), 0, 100) }},
             1
         ) as breakout_risk_score
     from calculated
