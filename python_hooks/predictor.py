@@ -35,9 +35,10 @@ def predict_points(features: Sequence[float] | None, line: float | None) -> floa
     if features is None or len(features) < len(RECENT_WEIGHTS):
         return None
     values = [_finite(features[i]) for i in range(len(RECENT_WEIGHTS))]
-    if any(value is None for value in values):
+    finite = [value for value in values if value is not None]
+    if len(finite) != len(values):
         return None
-    recent = sum(w * v for w, v in zip(RECENT_WEIGHTS, values))  # type: ignore[misc]
+    recent = sum(w * v for w, v in zip(RECENT_WEIGHTS, finite))
     if line is None:
         return round(recent, 1)
     finite_line = _finite(line)
