@@ -94,8 +94,10 @@ def configure_logging(args: argparse.Namespace) -> None:
         handler._nba_fs = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.propagate = False
-    for handler in root.handlers:
+    for existing in root.handlers:
         # Follow sys.stderr when it was replaced (tests capture it). Assign
         # instead of setStream, which flushes the old stream, maybe closed.
-        if getattr(handler, "_nba_fs", False) and handler.stream is not sys.stderr:
-            handler.stream = sys.stderr
+        # (_nba_fs marks the StreamHandler added above.)
+        if (getattr(existing, "_nba_fs", False) and isinstance(existing, logging.StreamHandler)
+                and existing.stream is not sys.stderr):
+            existing.stream = sys.stderr
