@@ -106,7 +106,7 @@ def build_request(
         "is_home": None if row.get("is_home") is None else bool(row["is_home"]),
         "line_values": line_values(line),
         "has_prop_line": has_line,
-        "actual_prop_line": float(line) if has_line else None,
+        "actual_prop_line": _float(line),
         "line_source": "ACTUAL_PROP" if has_line else "NO_PROP_LINE",
         "sportsbook": row.get("vegas_sportsbook") if has_line else None,
         "feature_quality_score": _float(row.get("feature_quality_score")),
@@ -478,8 +478,8 @@ def signals_interrupt() -> Iterator[None]:
 def summarise(plan: Plan, results: Sequence[PublishResult | str | None]) -> dict[str, Any]:
     """``results[i]``: the PublishResult of request i, or the status it was left
     in (``not_sent``, ``pending``) when the run stopped before its outcome."""
-    published_players = set()
-    final = Counter()
+    published_players: set[str] = set()
+    final: Counter[str] = Counter()
     for request, result in zip(plan.requests, results):
         if isinstance(result, PublishResult):
             status = PUBLISHED if result.ok else FAILED
@@ -491,7 +491,7 @@ def summarise(plan: Plan, results: Sequence[PublishResult | str | None]) -> dict
     for request in plan.requests[len(results):]:
         final[NOT_SENT] += 1
     sent_players = {r["player_lookup"] for r in plan.requests}
-    reasons = Counter()
+    reasons: Counter[str] = Counter()
     for outcome in plan.outcomes:
         reason = outcome.decision.reason
         if outcome.decision.dispatch and outcome.player_lookup in sent_players:

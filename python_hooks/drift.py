@@ -331,7 +331,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _target_name(target: str | None) -> str:
-    return target or os.environ.get("NBA_DBT_TARGET", "dev")
+    if target:
+        return target
+    return os.environ.get("NBA_DBT_TARGET", "dev")
 
 
 def fix_window(db: str, start: dt.date | None, end: dt.date | None,
