@@ -131,7 +131,9 @@ class ParsedProject:
             parsed = dbtRunner().invoke(["parse", *self.common])
         if not parsed.success:
             raise DbtParseError(f"dbt parse failed: {parsed.exception}")
-        self._runner = dbtRunner(manifest=parsed.result)
+        # dbtRunnerResult.result is typed as the union over every command's
+        # result; a successful `parse` returns the Manifest.
+        self._runner = dbtRunner(manifest=parsed.result)  # type: ignore[arg-type]
 
     def invoke(self, command: Sequence[str], env: Mapping[str, str | None] | None = None) -> Any:
         """``dbt <command...> <common...>`` with ``env`` set for the duration."""

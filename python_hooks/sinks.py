@@ -231,7 +231,9 @@ class PubSubSink:
 
     def _publisher(self) -> Any:
         if self.publisher is None:
-            from google.cloud import pubsub_v1
+            # google-cloud-pubsub is the optional `pubsub` extra; without it
+            # installed mypy sees the google.cloud namespace without pubsub_v1.
+            from google.cloud import pubsub_v1  # type: ignore[attr-defined, unused-ignore]
 
             self.publisher = pubsub_v1.PublisherClient()
         return self.publisher
