@@ -271,7 +271,7 @@ class Ledger:
     killed outright (SIGKILL) stays ``pending`` and is sent again by the next
     run; SIGTERM/SIGINT flush the buffer first."""
 
-    def __init__(self, open_writer: Callable[[], Any], fallback: Path, *,
+    def __init__(self, open_writer: Callable[[], warehouse.Warehouse], fallback: Path, *,
                  sleep: Callable[[float], None] = time.sleep,
                  attempts: int = LEDGER_LOCK_ATTEMPTS,
                  flush_s: float = LEDGER_FLUSH_S,

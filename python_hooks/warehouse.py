@@ -24,7 +24,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Mapping, Protocol, Self, Sequence, TypeVar
 
 DEFAULT_DUCKDB_PATH = "warehouse/nba.duckdb"
 
@@ -81,7 +81,9 @@ def _check_ident(name: str) -> str:
 
 
 class Warehouse(Protocol):
-    """What the Python layer needs from a warehouse."""
+    """What the Python layer needs from a warehouse: every method the commands
+    call on one. DuckDBWarehouse and BigQueryWarehouse implement it (checked
+    by mypy, `make lint`: see the assignments after BigQueryWarehouse)."""
 
     dialect: str
 
@@ -91,11 +93,17 @@ class Warehouse(Protocol):
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> None: ...
 
-    def insert_rows(self, layer: str, name: str, rows: Sequence[Row]) -> None: ...
+    def insert_rows(self, layer: str, name: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
 
     def table_exists(self, layer: str, name: str) -> bool: ...
 
+    def ensure_schema(self, layer: str) -> None: ...
+
     def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
 
 
 @dataclass
@@ -149,7 +157,7 @@ class DuckDBWarehouse:
         schema = _check_ident(schema_name(layer, self.env))
         self.execute(f'create schema if not exists "{schema}"')
 
-    def insert_rows(self, layer: str, name: str, rows: Sequence[Row]) -> None:
+    def insert_rows(self, layer: str, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         import pyarrow as pa
@@ -275,7 +283,7 @@ class BigQueryWarehouse:
             f"{self.project}.{schema_name(layer, self.env)}", exists_ok=True
         )
 
-    def insert_rows(self, layer: str, name: str, rows: Sequence[Row]) -> None:
+    def insert_rows(self, layer: str, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
         if not rows:
             return
         table_id = f"{self.project}.{schema_name(layer, self.env)}.{name}"
@@ -303,7 +311,12 @@ class BigQueryWarehouse:
         self.close()
 
 
-def _jsonable(row: Row) -> Row:
+# Both backends satisfy the Warehouse protocol: mypy rejects these otherwise.
+_DUCKDB_WAREHOUSE: type[Warehouse] = DuckDBWarehouse
+_BIGQUERY_WAREHOUSE: type[Warehouse] = BigQueryWarehouse
+
+
+def _jsonable(row: Mapping[str, Any]) -> Row:
     import datetime as dt
 
     return {
@@ -348,7 +361,7 @@ def retry_on_lock(
     return retrying(action)
 
 
-def open_warehouse(db: str | None = None, *, read_only: bool = True) -> DuckDBWarehouse | BigQueryWarehouse:
+def open_warehouse(db: str | None = None, *, read_only: bool = True) -> Warehouse:
     """The configured warehouse: BigQuery when NBA_WAREHOUSE=bigquery (project
     NBA_BQ_PROJECT; NBA_BQ_API_ENDPOINT only for an emulator), else DuckDB.
 
@@ -462,7 +475,7 @@ def dialect_ddl(ddl: str, dialect: str) -> str:
     return _DDL_TYPE.sub(lambda m: BIGQUERY_TYPES[m.group(1)], ddl)
 
 
-def ensure_table(wh: Any, layer: str, name: str, ddl: str) -> None:
+def ensure_table(wh: Warehouse, layer: str, name: str, ddl: str) -> None:
     """Create a Python-written table (and its schema) if absent."""
     wh.ensure_schema(layer)
     wh.execute(dialect_ddl(ddl.format(table=wh.table(layer, name)), wh.dialect))
@@ -510,7 +523,7 @@ create table if not exists {table} (
 """
 
 
-def warehouse_identity(wh: Any, *, create: bool = False) -> str | None:
+def warehouse_identity(wh: Warehouse, *, create: bool = False) -> str | None:
     """A random id stored in the warehouse itself (``<ops>.warehouse_identity``).
 
     It survives every dbt run and full refresh (it is not a dbt model) and is

@@ -222,7 +222,7 @@ def handle_request(
 class Worker:
     """Serialises requests and opens one short write connection per request."""
 
-    def __init__(self, open_writer: Callable[[], Any], system_id: str = SYSTEM_ID,
+    def __init__(self, open_writer: Callable[[], warehouse.Warehouse], system_id: str = SYSTEM_ID,
                  *, db_path: str | None = None, lock_attempts: int = 10) -> None:
         self.open_writer = open_writer
         self.system_id = system_id
