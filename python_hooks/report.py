@@ -387,7 +387,7 @@ def stars_figure(stars: Sequence[Row], dates: Sequence[dt.date]) -> Any:
 
     fig = go.Figure()
     for tier, colour in ((1, "#c62828"), (2, "#ef6c00")):
-        per_day: dict[dt.date, int] = {}
+        per_day: dict[dt.date | None, int] = {}
         for row in stars:
             if int(row.get("star_tier") or 0) == tier:
                 day = _as_date(row["game_date"])
@@ -405,7 +405,7 @@ def alerts_figure(alerts: Sequence[Row], dates: Sequence[dt.date]) -> Any:
 
     fig = go.Figure()
     for severity, colour in SEVERITY_COLOURS.items():
-        per_day: dict[dt.date, int] = {}
+        per_day: dict[dt.date | None, int] = {}
         for record in alerts:
             if record.get("severity") == severity:
                 day = _as_date(record.get("game_date"))
