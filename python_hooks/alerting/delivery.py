@@ -93,7 +93,7 @@ def _audit_record(record: Mapping[str, Any]) -> tuple[AuditRecord | None, str | 
     if isinstance(channels, Mapping):
         delivered = frozenset(name for name, status in channels.items() if status == "sent")
     else:  # a line written before channels were recorded
-        slack = record.get("slack") if isinstance(record.get("slack"), Mapping) else {}
+        slack = record["slack"] if isinstance(record.get("slack"), Mapping) else {}
         delivered = frozenset()
         if record.get("delivered"):
             delivered = frozenset({"console"} | ({"slack"} if slack.get("ok") else set()))
@@ -164,7 +164,8 @@ def post_with_retry(hook: SlackWebhook, text: str, *, delays: Sequence[float],
         reraise=True,
         before_sleep=lambda state: log.info(
             "slack attempt %d failed (%s); retrying", state.attempt_number,
-            hook.redact(str(state.outcome.exception()))),
+            # tenacity types outcome Optional; it is set before before_sleep runs
+            hook.redact(str(state.outcome.exception()))),  # type: ignore[union-attr]
     )
     attempt = 0
     try:

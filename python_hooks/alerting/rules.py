@@ -165,7 +165,7 @@ def star_line_alerts(
     limit = float(contract.threshold("gate_stars_missing_lines_warn_above", overrides))
     if len(rows) <= limit:
         return []
-    outages = sorted({r.get("game_id") for r in rows if r.get("is_game_level_outage")})
+    outages = {r.get("game_id") for r in rows if r.get("is_game_level_outage")}
     details = []
     for row in sorted(rows, key=lambda r: (str(r.get("tipoff_at")), str(r.get("player_lookup")))):
         sources = [
