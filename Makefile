@@ -132,6 +132,7 @@ LINT_DIRS := models analyses tests/singular
 ## lint: ruff on the Python, sqlfluff (dbt templater) on every SQL file
 lint: setup
 	$(BIN)/ruff check python_hooks tests_py bench
+	$(BIN)/mypy python_hooks
 	$(BIN)/python -m python_hooks.contract_codegen --check
 	$(SQLFLUFF) $(LINT_DIRS)
 	$(MAKE) --no-print-directory score
