@@ -129,7 +129,8 @@ dbt-unit: setup $(UNIT_DB)
 # The dbt templater opens the profile's DuckDB file; lint needs no data.
 SQLFLUFF := NBA_DUCKDB_PATH=:memory: DBT_TARGET_PATH=target/sqlfluff $(BIN)/sqlfluff lint --processes 2
 LINT_DIRS := models analyses tests/singular
-## lint: ruff on the Python, sqlfluff (dbt templater) on every SQL file
+## lint: ruff and mypy on the Python, sqlfluff (dbt templater) on every SQL file,
+## the contract-generated files fresh, dbt-score above its floor
 lint: setup
 	$(BIN)/ruff check python_hooks tests_py bench
 	$(BIN)/mypy python_hooks
