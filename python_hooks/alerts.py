@@ -3,10 +3,11 @@
 Sources (python_hooks/alerting/sources.py; each tolerated when missing, with
 a note on the console; each that cannot be read is an alert of its own):
 
-* ``<monitoring>.scraper_health_star_lines`` -> STAR_PLAYERS_MISSING_LINES
-* ``<monitoring>.daily_quality_counts`` (and ``vegas_coverage_daily``) ->
-  FEATURE_ROWS_LOW, LOW_QUALITY_READY, RED_ALERTS_HIGH, MATCHUP_QUALITY_LOW,
-  DEFAULTS_HIGH, VEGAS_COVERAGE_LOW, NO_QUALITY_COUNTS
+* ``<monitoring>.daily_quality_counts``, its gate level columns (a gate at
+  warn is a WARNING, at error a CRITICAL) -> FEATURE_ROWS_LOW,
+  LOW_QUALITY_READY, RED_ALERTS_HIGH, MATCHUP_QUALITY_LOW, DEFAULTS_HIGH,
+  VEGAS_COVERAGE_LOW, NO_QUALITY_COUNTS; with the star rows of
+  ``<monitoring>.scraper_health_star_lines`` -> STAR_PLAYERS_MISSING_LINES
 * ``<monitoring>.feature_store_gaps`` (open faults) -> GAPS_UNRESOLVED (a
   backfill closes them), GAPS_UPSTREAM_MISSING (it cannot)
 * ``<monitoring>.raw_source_volume_daily`` (a raw source empty or far below
@@ -18,8 +19,10 @@ a note on the console; each that cannot be read is an alert of its own):
   input (run results, freshness result, audit lines, a monitoring table) ->
   ALERT_INPUT_INVALID
 
-Every threshold comes from dbt_project.yml vars (python_hooks.contract), with
-``--vars`` overrides. Channels, suppression and the audit file:
+The gating thresholds are dbt_project.yml vars applied once, in SQL (macro
+daily_gate_levels, when a date is built): the alerts read the levels, and
+``--vars`` overrides only change the limits their summaries quote and the
+``dbt source freshness`` run. Channels, suppression and the audit file:
 python_hooks/alerting/delivery.py. Exit status: 2 if any CRITICAL alert was
 raised (sent or suppressed) or the dates are unusable, 1 if any WARNING or a
 delivery failed, else 0.

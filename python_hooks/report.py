@@ -4,7 +4,8 @@ Sections (each tolerated when its table is missing, with a note in the
 report):
 
 * readiness over time: ``daily_quality_counts.pct_ready`` and
-  ``pct_ready_if_vegas_required``, with the gate thresholds;
+  ``pct_ready_if_vegas_required``, the dates its ``pct_ready_level`` puts at
+  warn, at error or not judged, and the gate thresholds;
 * vegas coverage over time (``vegas_coverage_daily``) on its healthy /
   warning / critical bands;
 * a heatmap of defaults: share of feature rows whose feature *i* is a
@@ -16,8 +17,11 @@ report):
   monitoring models raise now, evaluated without sending anything.
 
 Charts are Plotly figures; plotly.js is embedded inline once, so the file
-opens offline and can be mailed or attached as it is. Every threshold and
-band comes from dbt_project.yml vars (python_hooks.contract).
+opens offline and can be mailed or attached as it is. The gate verdicts are
+the gate level columns of ``daily_quality_counts`` (macro daily_gate_levels):
+the report shows them and never compares a figure with a threshold; the vars
+of dbt_project.yml (python_hooks.contract) only draw the threshold lines and
+the coverage bands.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from python_hooks import clock, contract, options, warehouse
+from python_hooks.alerting.rules import LEVEL_COLUMNS as GATE_LEVEL_COLUMNS
 
 Row = dict[str, Any]
 
@@ -82,7 +87,9 @@ QUERIES: dict[str, tuple[str, str, str]] = {
         "daily_quality_counts",
         "select game_date, season_year, total_records, expected_players, quality_ready,"
         " pct_ready, pct_ready_if_vegas_required, is_season_warmup, red_alert_pct,"
-        " mean_default_feature_count from {table}"
+        " mean_default_feature_count, canary_level, pct_ready_level, red_alert_level,"
+        " matchup_quality_level, mean_defaults_level, vegas_coverage_level,"
+        " stars_missing_lines_level from {table}"
         " where game_date between @start and @end order by game_date",
     ),
     "coverage": (
@@ -282,14 +289,16 @@ def readiness_figure(daily: Sequence[Row], thresholds: Mapping[str, Any]) -> Any
                 mode="lines+markers", marker={"size": 4}, line={"color": colour},
             )
         )
-    warmup = [_num(r.get("pct_ready")) if r.get("is_season_warmup") else None for r in daily]
-    if any(v is not None for v in warmup):
-        fig.add_trace(
-            go.Scatter(
-                x=dates, y=warmup, name="season warm-up (gates do not judge)", mode="markers",
-                marker={"size": 7, "symbol": "circle-open", "color": "#757575"},
-            )
-        )
+    # The gate's verdict per date (pct_ready_level), as the model decided it.
+    for level, name, marker in (
+        ("not_judged", "not judged (season warm-up or provisional)",
+         {"size": 7, "symbol": "circle-open", "color": "#757575"}),
+        ("warn", "gate warn", {"size": 7, "color": BAND_COLOURS["warning"]}),
+        ("error", "gate error", {"size": 7, "color": BAND_COLOURS["critical"]}),
+    ):
+        ys = [_num(r.get("pct_ready")) if r.get("pct_ready_level") == level else None for r in daily]
+        if any(v is not None for v in ys):
+            fig.add_trace(go.Scatter(x=dates, y=ys, name=name, mode="markers", marker=marker))
     for key, label, colour in (
         ("gate_pct_ready_warn_below", "warn", BAND_COLOURS["warning"]),
         ("gate_pct_ready_error_below", "error", BAND_COLOURS["critical"]),
@@ -427,6 +436,14 @@ def summary_cards(data: ReportData) -> list[tuple[str, str]]:
     def pct(value: float | None) -> str:
         return "n/a" if value is None else f"{value:.1f}%"
 
+    # A date counts at its worst gate level (the level columns of the model).
+    gate_dates = {"error": 0, "warn": 0}
+    for row in data.daily:
+        levels = {row.get(column) for column in GATE_LEVEL_COLUMNS}
+        worst = "error" if "error" in levels else "warn" if "warn" in levels else None
+        if worst:
+            gate_dates[worst] += 1
+
     return [
         ("game dates", str(len(data.daily))),
         ("feature rows", f"{sum(int(r.get('total_records') or 0) for r in data.daily):,}"),
@@ -434,6 +451,7 @@ def summary_cards(data: ReportData) -> list[tuple[str, str]]:
         ("mean pct ready if vegas required",
          pct(_mean([_num(r.get("pct_ready_if_vegas_required")) for r in data.daily]))),
         ("mean vegas coverage", pct(_mean([_num(r.get("vegas_coverage_pct")) for r in data.coverage]))),
+        ("dates at a gate error / warn", f"{gate_dates['error']} / {gate_dates['warn']}"),
         ("gaps open / resolved", f"{open_gaps:,} / {resolved:,}"),
         ("stars without lines", str(len(data.stars))),
         ("alerts critical / warning", f"{severities['CRITICAL']} / {severities['WARNING']}"),

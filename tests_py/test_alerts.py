@@ -20,6 +20,17 @@ DAY = dt.date(2026, 1, 15)
 NOW = dt.datetime(2026, 1, 15, 14, 0, tzinfo=dt.timezone.utc)
 
 
+LEVELS_OK = {
+    "canary_level": "ok",
+    "pct_ready_level": "ok",
+    "red_alert_level": "ok",
+    "matchup_quality_level": "ok",
+    "mean_defaults_level": "ok",
+    "vegas_coverage_level": "ok",
+    "stars_missing_lines_level": "ok",
+}
+
+
 def counts_row(**overrides) -> dict:
     row = {
         "game_date": DAY,
@@ -32,6 +43,7 @@ def counts_row(**overrides) -> dict:
         "green_count": 250,
         "yellow_count": 48,
         "red_count": 2,
+        "red_alert_pct": 0.7,
         "mean_quality_score": 92.1,
         "mean_default_feature_count": 1.2,
         "mean_matchup_quality_pct": 95.0,
@@ -39,6 +51,8 @@ def counts_row(**overrides) -> dict:
         "cache_miss_count": 0,
         "canary_shortfall": 0,
         "is_season_warmup": False,
+        "is_provisional": False,
+        **LEVELS_OK,
     }
     row.update(overrides)
     return row
@@ -53,50 +67,68 @@ def test_healthy_day_raises_nothing():
 
 
 @pytest.mark.parametrize(
-    ("column", "warn_var", "error_var", "below", "alert_type"),
+    ("level_column", "column", "value", "limit_var", "alert_type", "summary"),
     [
-        ("pct_ready", "gate_pct_ready_warn_below", "gate_pct_ready_error_below", True, "LOW_QUALITY_READY"),
-        ("mean_matchup_quality_pct", "gate_matchup_pct_warn_below", "gate_matchup_pct_error_below", True,
-         "MATCHUP_QUALITY_LOW"),
-        ("mean_default_feature_count", "gate_mean_defaults_warn_above", "gate_mean_defaults_error_above",
-         False, "DEFAULTS_HIGH"),
+        ("pct_ready_level", "pct_ready", 55.0, "gate_pct_ready_error_below", "LOW_QUALITY_READY",
+         "pct ready 55.0% is below 60"),
+        ("red_alert_level", "red_alert_pct", 20.0, "gate_red_share_error_above", "RED_ALERTS_HIGH",
+         "red alert share 20.0% is above 15"),
+        ("matchup_quality_level", "mean_matchup_quality_pct", 40.0, "gate_matchup_pct_error_below",
+         "MATCHUP_QUALITY_LOW", "mean matchup quality 40.0% is below 50"),
+        ("mean_defaults_level", "mean_default_feature_count", 7.25, "gate_mean_defaults_error_above",
+         "DEFAULTS_HIGH", "mean default feature count 7.25 is above 6"),
     ],
 )
-def test_quality_thresholds_from_project_vars(column, warn_var, error_var, below, alert_type):
-    warn = float(contract.threshold(warn_var))
-    error = float(contract.threshold(error_var))
-    step = -0.5 if below else 0.5
-    assert alert_type not in types_of(alerts.quality_count_alerts(counts_row(**{column: warn}), DAY))
-    found = types_of(alerts.quality_count_alerts(counts_row(**{column: warn + step}), DAY))
-    assert found[alert_type] is Severity.WARNING
-    found = types_of(alerts.quality_count_alerts(counts_row(**{column: error + step}), DAY))
-    assert found[alert_type] is Severity.CRITICAL
+def test_readiness_alerts_are_the_model_levels(level_column, column, value, limit_var, alert_type,
+                                               summary):
+    """warn -> WARNING, error -> CRITICAL (the summary quotes the var's
+    limit); ok and not_judged raise nothing, whatever the figure."""
+    assert float(contract.threshold(limit_var)) == float(summary.split()[-1])
+    (alert,) = alerts.quality_count_alerts(counts_row(**{column: value, level_column: "error"}), DAY)
+    assert (alert.alert_type, alert.severity, alert.summary) == (alert_type, Severity.CRITICAL, summary)
+    found = types_of(alerts.quality_count_alerts(counts_row(**{level_column: "warn"}), DAY))
+    assert found == {alert_type: Severity.WARNING}
+    for level in ("ok", "not_judged"):
+        assert alerts.quality_count_alerts(counts_row(**{column: value, level_column: level}), DAY) == []
+
+
+def test_rules_never_compare_a_figure_with_a_threshold():
+    """The model decides (macro daily_gate_levels): a figure past every
+    threshold with its levels ok raises nothing."""
+    row = counts_row(pct_ready=1.0, red_alert_pct=90.0, mean_matchup_quality_pct=1.0,
+                     mean_default_feature_count=30.0, vegas_coverage_pct=0.0, canary_shortfall=50)
+    assert alerts.quality_count_alerts(row, DAY) == []
 
 
 def test_red_share_vegas_coverage_and_canary():
     found = types_of(
         alerts.quality_count_alerts(
-            counts_row(red_count=60, vegas_coverage_pct=25.0, canary_shortfall=12), DAY
+            counts_row(red_alert_level="error", vegas_coverage_pct=25.0,
+                       vegas_coverage_level="warn", canary_level="error"), DAY
         )
     )
-    assert found["RED_ALERTS_HIGH"] is Severity.CRITICAL  # 20% > 15
-    assert found["VEGAS_COVERAGE_LOW"] is Severity.WARNING  # 20 <= 25 < 35
+    assert found["RED_ALERTS_HIGH"] is Severity.CRITICAL
+    assert found["VEGAS_COVERAGE_LOW"] is Severity.WARNING
     assert found["FEATURE_ROWS_LOW"] is Severity.CRITICAL
-    banded = types_of(alerts.quality_count_alerts(counts_row(), DAY, coverage_band="critical"))
-    assert banded["VEGAS_COVERAGE_LOW"] is Severity.CRITICAL
+    (vegas,) = alerts.quality_count_alerts(
+        counts_row(vegas_coverage_pct=0.0, vegas_coverage_level="error"), DAY)
+    assert vegas.severity is Severity.CRITICAL
+    assert vegas.summary == "vegas line coverage 0.0% (critical; healthy >= 35%)"
 
 
-def test_warmup_turns_readiness_alerts_into_info():
-    found = types_of(alerts.quality_count_alerts(counts_row(pct_ready=30.0, is_season_warmup=True), DAY))
-    assert found["LOW_QUALITY_READY"] is Severity.INFO
+def test_not_judged_dates_raise_nothing():
+    """Season warm-up and provisional dates: the readiness levels are
+    not_judged, like the gates, so no alert."""
+    for flag in ("is_season_warmup", "is_provisional"):
+        row = counts_row(pct_ready=30.0, pct_ready_level="not_judged", **{flag: True})
+        assert alerts.quality_count_alerts(row, DAY) == []
 
 
-def test_provisional_dates_are_informational_like_the_gates():
-    """Tomorrow's rows at today's run predate its injury reports: the gates
-    leave them to their own run, and so do the alerts."""
-    found = alerts.quality_count_alerts(counts_row(pct_ready=30.0, is_provisional=True), DAY)
-    assert types_of(found)["LOW_QUALITY_READY"] is Severity.INFO
-    assert "provisional" in found[0].summary
+def test_a_row_without_level_columns_is_an_input_alert():
+    row = {k: v for k, v in counts_row(pct_ready=30.0).items() if k not in LEVELS_OK}
+    (alert,) = alerts.quality_count_alerts(row, DAY)
+    assert (alert.alert_type, alert.severity) == ("ALERT_INPUT_INVALID", Severity.CRITICAL)
+    assert "pct_ready_level" in alert.summary and "daily_quality_counts" in alert.fix_command
 
 
 def test_star_players_missing_lines():
@@ -108,12 +140,15 @@ def test_star_players_missing_lines():
          "star_tier": 2, "missing_odds_api": True, "missing_bettingpros": False,
          "is_game_level_outage": False},
     ]
-    (alert,) = alerts.star_line_alerts(rows, DAY)
+    (alert,) = alerts.star_line_alerts(rows, DAY, "warn")
     assert alert.severity is Severity.CRITICAL and alert.alert_type == "STAR_PLAYERS_MISSING_LINES"
     assert "2 star player(s)" in alert.summary and "1 game(s)" in alert.summary
     assert "missing: odds_api, bettingpros [game-level outage]" in alert.details[0]
     assert alert.details[1].endswith("missing: odds_api")
-    assert alerts.star_line_alerts([], DAY) == []
+    # the level decides: ok (or no daily_quality_counts row) raises nothing
+    assert alerts.star_line_alerts(rows, DAY, "ok") == []
+    assert alerts.star_line_alerts(rows, DAY, None) == []
+    assert alerts.star_line_alerts([], DAY, "ok") == []
 
 
 def test_gaps_only_open_and_fixable_with_backfill_command():
@@ -299,13 +334,16 @@ def build_monitoring(path: str) -> None:
     con = duckdb.connect(path)
     con.execute("create schema nba_monitoring")
     con.execute("create schema nba_raw")
+    # pct ready 50: the model put it at error (below 60); every other gate ok
     con.execute(
         "create table nba_monitoring.daily_quality_counts as select * from (values"
-        " (date '2026-01-15', 300, 150, 160, 100, 50.0, 30.0, 200, 90, 10, 80.0, 2.0, 90.0, 40.0, 0, 40.0))"
+        " (date '2026-01-15', 300, 150, 160, 100, 50.0, 30.0, 200, 90, 10, 80.0, 2.0, 90.0, 40.0, 0, 40.0,"
+        " 'ok', 'error', 'ok', 'ok', 'ok', 'ok', 'ok'))"
         " as t(game_date, total_records, quality_ready, req_defaults_zero, all_defaults_zero, pct_ready,"
         " pct_ready_if_vegas_required, green_count, yellow_count, red_count, mean_quality_score,"
         " mean_default_feature_count, mean_matchup_quality_pct, vegas_coverage_pct, cache_miss_count,"
-        " ready_if_vegas_required)"
+        " ready_if_vegas_required, canary_level, pct_ready_level, red_alert_level,"
+        " matchup_quality_level, mean_defaults_level, vegas_coverage_level, stars_missing_lines_level)"
     )
     con.execute(
         "create table nba_raw.nbac_schedule as select timestamp '2026-01-15 10:00:00' as processed_at"

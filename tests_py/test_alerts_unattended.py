@@ -213,13 +213,14 @@ def test_freshness_runs_dbt_and_matches_its_count(default_warehouse_path, tmp_pa
     assert len(stale["key"].split(",")) == len(tables) - 1 == 8
 
 
-def test_vars_override_reaches_the_python_thresholds(tmp_path, monitoring_db):
-    """pct ready 50: CRITICAL below the default error limit 60, WARNING once
-    the same --vars dbt takes lowers that limit to 40."""
+def test_vars_override_never_rejudges_a_built_date(tmp_path, monitoring_db):
+    """pct ready 50 at level error (the build's thresholds, macro
+    daily_gate_levels): --vars lowering the error limit to 40 does not make it
+    a WARNING; the thresholds apply when the date is built."""
     base = ["--date", "2026-01-15", "--db", monitoring_db, "--skip-freshness"]
     default = alerts.run(parse(*base, "--audit-file", str(tmp_path / "a.jsonl")), now=NOW)
     lowered = alerts.run(parse(*base, "--audit-file", str(tmp_path / "b.jsonl"),
                                "--vars", "{gate_pct_ready_error_below: 40}"), now=NOW)
-    assert (default, lowered) == (2, 1)
+    assert (default, lowered) == (2, 2)
     with pytest.raises(SystemExit):
         parse(*base, "--vars", "{gate_pct_ready_eror_below: 40}")  # a typo is a usage error

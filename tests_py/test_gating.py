@@ -3,7 +3,10 @@
 Data is broken on purpose on one date of a clean window and the matching
 gate must warn or fail per its thresholds (vars), judged from dbt's
 run_results.json; the same gates pass on the clean window, and a date
-outside the window being judged never fails it. Expected outcomes are
+outside the window being judged never fails it. The thresholds are applied
+by daily_quality_counts (its gate level columns), so each check rebuilds the
+window's rows with its vars before the tests read the levels, and a
+threshold given to `dbt test` alone changes nothing. Expected outcomes are
 computed independently from ml_feature_store_v2 (not from the monitoring
 models the gates read).
 """
@@ -48,7 +51,11 @@ def window_vars(start: dt.date, end: dt.date, **extra: Any) -> str:
 
 def run_gates(warehouse: Any, start: dt.date, end: dt.date, **thresholds: Any
               ) -> dict[str, tuple[str, int]]:
-    """Run the gate tests for a window; {test name: (status, failures)}."""
+    """Rebuild the window's daily_quality_counts with the thresholds (its
+    gate level columns apply them), then run the gate tests for the window;
+    {test name: (status, failures)}."""
+    warehouse.dbt("run", "--select", "daily_quality_counts",
+                  "--vars", window_vars(start, end, **thresholds))
     warehouse.dbt("test", "--select", *GATES, "--vars", window_vars(start, end, **thresholds),
                   check=False)
     results = json.loads((Path(warehouse.work) / "target" / "run_results.json").read_text())
@@ -140,6 +147,12 @@ def test_gates_pass_clean_and_catch_a_broken_date(small_warehouse) -> None:
          [broken_date, broken_date]),
         (f"delete from {TEAM_DEFENSE} where analysis_date = ?", [broken_date]),
     )
+    # The raw props reach player_prop_lines through base staging tables that
+    # re-stage only dates with newly loaded rows (a deletion loads nothing):
+    # rebuild those two tables, then the date's lines and everything after.
+    small_warehouse.dbt("run", "--full-refresh", "--select",
+                        "base_nba_raw__odds_api_player_points_props",
+                        "base_nba_raw__bettingpros_player_points_props")
     small_warehouse.dbt("run", "--select", "player_prop_lines+", "--vars",
                         window_vars(broken_date, broken_date))
     broken = daily_oracle(db, broken_date, broken_date)[broken_date]
@@ -186,3 +199,18 @@ def test_canary_fails_a_date_without_rows(small_warehouse) -> None:
                         window_vars(broken_date, broken_date))
     results = run_gates(small_warehouse, *window, **RELAXED)
     assert results["gate_canary_players_with_row"] == ("fail", 1)
+
+
+def test_thresholds_apply_when_the_date_is_built(small_warehouse) -> None:
+    """The levels are computed once, at build: a threshold passed to `dbt
+    test` alone does not re-judge, the next build of the date does."""
+    window = clean_window(small_warehouse.db)
+    built = run_gates(small_warehouse, *window, **RELAXED)
+    assert built["gate_pct_ready"] == ("pass", 0)
+    strict = window_vars(*window, gate_pct_ready_warn_below=101, gate_pct_ready_error_below=101)
+    small_warehouse.dbt("test", "--select", "gate_pct_ready", "--vars", strict, check=False)
+    results = json.loads((Path(small_warehouse.work) / "target" / "run_results.json").read_text())
+    assert [(r["status"], r["failures"]) for r in results["results"]] == [("pass", 0)]
+    rebuilt = run_gates(small_warehouse, *window, gate_pct_ready_warn_below=101,
+                        gate_pct_ready_error_below=101)
+    assert rebuilt["gate_pct_ready"] == ("fail", WINDOW_DAYS)

@@ -325,3 +325,27 @@ def test_alerts_recorded_twice_count_once_with_the_latest_status() -> None:
     assert sorted((r["severity"], r["status"], r["records"]) for r in rows) == [
         ("CRITICAL", "sent", 1), ("WARNING", "suppressed", 2),
     ]
+
+
+def test_readiness_chart_and_cards_show_the_model_gate_levels() -> None:
+    """The report reads daily_quality_counts' gate levels: a date is marked
+    warn / error / not judged as its pct_ready_level says, whatever the
+    figure, and counted at its worst level."""
+    import datetime as dt
+
+    from python_hooks.report import ReportData, readiness_figure, summary_cards
+
+    day = dt.date(2026, 1, 1)
+    daily = [
+        {"game_date": day, "pct_ready": 99.0, "pct_ready_level": "error", "vegas_coverage_level": "ok"},
+        {"game_date": day + dt.timedelta(days=1), "pct_ready": 1.0, "pct_ready_level": "not_judged",
+         "red_alert_level": "warn"},
+        {"game_date": day + dt.timedelta(days=2), "pct_ready": 1.0, "pct_ready_level": "ok"},
+    ]
+    figure = readiness_figure(daily, {"gate_pct_ready_warn_below": 80, "gate_pct_ready_error_below": 60})
+    marked = {trace.name: [y for y in trace.y if y is not None] for trace in figure.data}
+    assert marked["gate error"] == [99.0]
+    assert marked["not judged (season warm-up or provisional)"] == [1.0]
+    assert "gate warn" not in marked
+    cards = dict(summary_cards(ReportData(start=day, end=day, daily=daily)))
+    assert cards["dates at a gate error / warn"] == "1 / 1"

@@ -3,8 +3,11 @@
 
 {#-
     One row per game date with scheduled games (regular season and playoffs):
-    how many feature rows exist and how ready they are. Dates with games but
-    no feature row keep a row with total_records = 0 (the canary gate).
+    how many feature rows exist and how ready they are, and the level of
+    every gate on that date (macro daily_gate_levels: the one mapping from
+    figures to levels, read by the gate tests, alerts and the report).
+    Dates with games but no feature row keep a row with total_records = 0
+    (the canary gate).
 -#}
 
 with schedule as (
@@ -18,6 +21,16 @@ features as (
 
 expected as (
     select * from {{ ref('upcoming_player_game_context') }}
+    where {{ in_date_window('game_date') }}
+),
+
+vegas_coverage as (
+    select * from {{ ref('vegas_coverage_daily') }}
+    where {{ in_date_window('game_date') }}
+),
+
+star_lines as (
+    select * from {{ ref('scraper_health_star_lines') }}
     where {{ in_date_window('game_date') }}
 ),
 
@@ -53,6 +66,14 @@ expected_counts as (
         game_date,
         count(*) as expected_players
     from expected
+    group by game_date
+),
+
+star_counts as (
+    select
+        game_date,
+        count(*) as stars_missing_lines
+    from star_lines
     group by game_date
 ),
 
@@ -109,7 +130,9 @@ joined as (
         coalesce(feature_counts.cache_miss_count, 0) as cache_miss_count,
         feature_counts.mean_quality_score,
         feature_counts.mean_default_feature_count,
-        feature_counts.mean_matchup_quality_pct
+        feature_counts.mean_matchup_quality_pct,
+        coalesce(vegas_coverage.is_lines_due, false) as is_lines_due,
+        coalesce(star_counts.stars_missing_lines, 0) as stars_missing_lines
     from game_dates
     left join feature_counts
         on game_dates.game_date = feature_counts.game_date
@@ -117,6 +140,10 @@ joined as (
         on game_dates.game_date = expected_counts.game_date
     left join season_starts
         on game_dates.season_year = season_starts.season_year
+    left join vegas_coverage
+        on game_dates.game_date = vegas_coverage.game_date
+    left join star_counts
+        on game_dates.game_date = star_counts.game_date
 ),
 
 judged_dates as (
@@ -127,7 +154,7 @@ judged_dates as (
     where expected_players > 0 or total_records > 0 or has_final_game
 ),
 
-final as (
+measured as (
     select
         game_date,
         season_year,
@@ -168,8 +195,17 @@ final as (
         {{ pct_of('vegas_line_count', 'total_records') }}
             as vegas_coverage_pct,
         cache_miss_count,
-        {{ pct_of('cache_miss_count', 'total_records') }} as cache_miss_pct
+        {{ pct_of('cache_miss_count', 'total_records') }} as cache_miss_pct,
+        is_lines_due,
+        stars_missing_lines
     from judged_dates
+),
+
+final as (
+    select
+        *,
+        {{ daily_gate_levels() }}
+    from measured
 )
 
 select * from final

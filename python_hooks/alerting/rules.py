@@ -1,7 +1,10 @@
 """Alert rules: pure functions, rows in, alerts out (no I/O, no clock).
 
-Every threshold is a var of dbt_project.yml (python_hooks.contract), with the
-same overrides dbt receives (``--vars``).
+The gating verdicts are the gate level columns of daily_quality_counts
+(macro daily_gate_levels, from the dbt_project.yml vars, applied when a date
+is built): the rules read them and never compare a figure with a gate
+threshold. The vars (python_hooks.contract, with the ``--vars`` overrides)
+only name the limits in the alert summaries.
 """
 
 from __future__ import annotations
@@ -143,27 +146,29 @@ def backfill_command(dates: Iterable[str | dt.date]) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _band(value: float, warn: float, error: float, *, below: bool) -> Severity | None:
-    """CRITICAL past the error limit, WARNING past the warn limit, else None."""
-    if below:
-        if value < error:
-            return Severity.CRITICAL
-        if value < warn:
-            return Severity.WARNING
-    else:
-        if value > error:
-            return Severity.CRITICAL
-        if value > warn:
-            return Severity.WARNING
-    return None
+# Gate levels of models/monitoring/daily_quality_counts.sql (macro
+# daily_gate_levels compares the figures with the gate_* vars; the rules only
+# read the decision): level -> alert severity. 'ok' and 'not_judged' (season
+# warm-up, provisional date, lines not due, nothing to judge) raise nothing.
+LEVEL_SEVERITY = {"warn": Severity.WARNING, "error": Severity.CRITICAL}
+LEVEL_COLUMNS = (
+    "canary_level",
+    "pct_ready_level",
+    "red_alert_level",
+    "matchup_quality_level",
+    "mean_defaults_level",
+    "vegas_coverage_level",
+    "stars_missing_lines_level",
+)
 
 
 def star_line_alerts(
-    rows: Sequence[Mapping[str, Any]], game_date: dt.date, overrides: Mapping[str, Any] | None = None
+    rows: Sequence[Mapping[str, Any]], game_date: dt.date, level: str | None
 ) -> list[Alert]:
-    """Stars without a line point to a scraper fault: CRITICAL above the limit."""
-    limit = float(contract.threshold("gate_stars_missing_lines_warn_above", overrides))
-    if len(rows) <= limit:
+    """Stars without a line point to a scraper fault: CRITICAL when the date's
+    ``stars_missing_lines_level`` (daily_quality_counts) is warn or error;
+    ``rows`` are the date's scraper_health_star_lines rows, for the details."""
+    if level not in LEVEL_SEVERITY:
         return []
     outages = {r.get("game_id") for r in rows if r.get("is_game_level_outage")}
     details = []
@@ -239,13 +244,31 @@ def _num(row: Mapping[str, Any], column: str) -> float | None:
     return None if value is None else float(value)
 
 
+# (alert type, level column, figure column, warn var, error var, relation, text)
+# of the four readiness gates; the vars only name the limit in the summary.
+READINESS_CHECKS = (
+    ("LOW_QUALITY_READY", "pct_ready_level", "pct_ready", "gate_pct_ready_warn_below",
+     "gate_pct_ready_error_below", "below", "pct ready {v}%"),
+    ("RED_ALERTS_HIGH", "red_alert_level", "red_alert_pct", "gate_red_share_warn_above",
+     "gate_red_share_error_above", "above", "red alert share {v}%"),
+    ("MATCHUP_QUALITY_LOW", "matchup_quality_level", "mean_matchup_quality_pct",
+     "gate_matchup_pct_warn_below", "gate_matchup_pct_error_below", "below",
+     "mean matchup quality {v}%"),
+    ("DEFAULTS_HIGH", "mean_defaults_level", "mean_default_feature_count",
+     "gate_mean_defaults_warn_above", "gate_mean_defaults_error_above", "above",
+     "mean default feature count {v}"),
+)
+
+
 def quality_count_alerts(
     row: Mapping[str, Any] | None,
     game_date: dt.date,
-    coverage_band: str | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> list[Alert]:
-    """Daily quality counts against the gating thresholds."""
+    """The gate levels of a daily_quality_counts row as alerts: a gate at warn
+    is a WARNING, at error a CRITICAL; ok and not_judged raise nothing. The
+    model decides the levels (macro daily_gate_levels); ``overrides`` only
+    change the limits the summaries quote."""
     t = lambda name: float(contract.threshold(name, overrides))  # noqa: E731
     if row is None:
         return [
@@ -254,6 +277,15 @@ def quality_count_alerts(
                 "NO_QUALITY_COUNTS",
                 game_date,
                 "no daily_quality_counts row for this date (no counted games, or not built yet)",
+            )
+        ]
+    missing = [column for column in LEVEL_COLUMNS if column not in row]
+    if missing:
+        return [
+            input_alert(
+                Severity.CRITICAL, "monitoring source daily_quality_counts",
+                f"no gate level column {', '.join(missing)} (built before the gate levels)",
+                game_date, fix="dbt build --select daily_quality_counts --full-refresh",
             )
         ]
     total = int(row.get("total_records") or 0)
@@ -269,15 +301,13 @@ def quality_count_alerts(
     rebuild = backfill_command([game_date])
     alerts: list[Alert] = []
 
-    shortfall = row.get("canary_shortfall")
-    min_rows = t("gate_min_players_per_date")
-    if (shortfall is not None and shortfall > 0) or (shortfall is None and total < min_rows):
+    if row.get("canary_level") in LEVEL_SEVERITY:
         alerts.append(
             make_alert(
-                Severity.CRITICAL,
+                LEVEL_SEVERITY[row["canary_level"]],
                 "FEATURE_ROWS_LOW",
                 game_date,
-                f"only {total} feature rows (canary floor {min_rows:g})",
+                f"only {total} feature rows (canary floor {t('gate_min_players_per_date'):g})",
                 context,
                 fix_command=rebuild,
             )
@@ -285,66 +315,32 @@ def quality_count_alerts(
     if total == 0:
         return alerts
 
-    warmup = bool(row.get("is_season_warmup"))
-    # A date after the run date was built before its injury reports: the
-    # gates judge it at its own run, and so do these alerts.
-    provisional = bool(row.get("is_provisional"))
-    checks = [
-        ("LOW_QUALITY_READY", pct_ready, "gate_pct_ready_warn_below", "gate_pct_ready_error_below", True,
-         "pct ready {v}%"),
-        ("RED_ALERTS_HIGH", _red_share(row, total), "gate_red_share_warn_above", "gate_red_share_error_above",
-         False, "red alert share {v}%"),
-        ("MATCHUP_QUALITY_LOW", _num(row, "mean_matchup_quality_pct"), "gate_matchup_pct_warn_below",
-         "gate_matchup_pct_error_below", True, "mean matchup quality {v}%"),
-        ("DEFAULTS_HIGH", _num(row, "mean_default_feature_count"), "gate_mean_defaults_warn_above",
-         "gate_mean_defaults_error_above", False, "mean default feature count {v}"),
-    ]
-    for alert_type, value, warn, error, below, text in checks:
-        if value is None:
+    for alert_type, level_column, column, warn, error, relation, text in READINESS_CHECKS:
+        level = row.get(level_column)
+        if level not in LEVEL_SEVERITY:
             continue
-        severity = _band(value, t(warn), t(error), below=below)
-        if severity is None:
-            continue
-        limit = t(error) if severity is Severity.CRITICAL else t(warn)
-        if warmup or provisional:
-            severity = Severity.INFO  # not judged by the gates either
-        relation = "below" if below else "above"
-        summary = text.format(v=round(value, 2)) + f" is {relation} {limit:g}"
-        if warmup:
-            summary += " (season warm-up: informational)"
-        elif provisional:
-            summary += " (provisional: judged at its own run)"
-        alerts.append(make_alert(severity, alert_type, game_date, summary, context, fix_command=rebuild))
+        limit = t(error) if level == "error" else t(warn)
+        value = _num(row, column)
+        shown = "?" if value is None else round(value, 2)
+        summary = text.format(v=shown) + f" is {relation} {limit:g}"
+        alerts.append(make_alert(LEVEL_SEVERITY[level], alert_type, game_date, summary, context,
+                                 fix_command=rebuild))
 
-    coverage = _num(row, "vegas_coverage_pct")
-    severity = None
-    if coverage_band is not None:
-        severity = {"warning": Severity.WARNING, "critical": Severity.CRITICAL}.get(coverage_band)
-    elif coverage is not None:
-        severity = _band(
-            coverage, t("vegas_coverage_healthy_min"), t("vegas_coverage_warning_min"), below=True
-        )
-    if severity is not None:
+    level = row.get("vegas_coverage_level")
+    if level in LEVEL_SEVERITY:
+        band = "critical" if level == "error" else "warning"
         alerts.append(
             make_alert(
-                severity,
+                LEVEL_SEVERITY[level],
                 "VEGAS_COVERAGE_LOW",
                 game_date,
-                f"vegas line coverage {coverage}% ({coverage_band or severity.name.lower()};"
-                f" healthy >= {t('vegas_coverage_healthy_min'):g}%)",
+                f"vegas line coverage {row.get('vegas_coverage_pct')}% ({band};"
+                f" healthy >= {t('gate_vegas_coverage_warn_below'):g}%)",
                 context,
                 fix_command=f"check the odds scrapers for {game_date}, then {rebuild}",
             )
         )
     return alerts
-
-
-def _red_share(row: Mapping[str, Any], total: int) -> float | None:
-    if row.get("red_alert_pct") is not None:
-        return float(row["red_alert_pct"])
-    if row.get("red_count") is None or not total:
-        return None
-    return round(100.0 * float(row["red_count"]) / total, 1)
 
 
 def expected_fallback_indices() -> frozenset[int]:

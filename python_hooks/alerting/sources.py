@@ -151,19 +151,17 @@ def evaluate(
                     lambda: _rows_between(wh, "scraper_health_star_lines", start, end, notes))
     counts = guarded("daily_quality_counts",
                      lambda: _rows_between(wh, "daily_quality_counts", start, end, notes))
-    coverage = guarded("vegas_coverage_daily", lambda: (
-        _rows_between(wh, "vegas_coverage_daily", start, end, [])
-        if wh.table_exists("monitoring", "vegas_coverage_daily") else None))
     for day in dates:
+        # The gate levels of the date (daily_quality_counts); the star rows
+        # only detail the star gate's level.
+        row = next((r for r in counts or [] if r.get("game_date") == day), None)
         if stars is not None:
             alerts += guarded("scraper_health_star_lines", lambda: star_line_alerts(
-                [r for r in stars if r.get("game_date") == day], day, overrides)) or []
+                [r for r in stars if r.get("game_date") == day], day,
+                (row or {}).get("stars_missing_lines_level"))) or []
         if counts is not None:
-            row = next((r for r in counts if r.get("game_date") == day), None)
-            band = next((r.get("coverage_band") for r in coverage or [] if r.get("game_date") == day),
-                        None)
             alerts += guarded("daily_quality_counts",
-                              lambda: quality_count_alerts(row, day, band, overrides)) or []
+                              lambda: quality_count_alerts(row, day, overrides)) or []
 
     volume = guarded("raw_source_volume_daily",
                      lambda: _rows_between(wh, "raw_source_volume_daily", start, end, notes))

@@ -2,8 +2,9 @@
     Gating test on the number of rows a model has per date, e.g. the star
     players listed by scraper_health_star_lines. Returns one row per judged
     date whose row count is above a threshold, with gate_level 'warn' or
-    'error' (same warn/error semantics as gate_threshold). Only dates of the
-    window being built are judged; `where:` filters the rows counted.
+    'error' (same warn/error semantics as gate_threshold; the level is
+    macro gate_level's). Only dates of the window being built are judged;
+    `where:` filters the rows counted.
 -#}
 {% test gate_rows_per_date(
     model,
@@ -40,18 +41,14 @@ levels as (
     select
         gate_date,
         observed_value,
-        case
-            {%- if error_above is not none %}
-            when observed_value > {{ error_above }} then 'error'
-            {%- endif %}
-            {%- if warn_above is not none %}
-            when observed_value > {{ warn_above }} then 'warn'
-            {%- endif %}
-        end as gate_level
+        {{ gate_level(
+            'observed_value',
+            warn_above=warn_above,
+            error_above=error_above) }} as gate_level
     from per_date
 )
 
 select * from levels
-where gate_level is not null
+where gate_level in ('warn', 'error')
 
 {% endtest %}

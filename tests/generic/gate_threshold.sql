@@ -1,5 +1,7 @@
 {#-
-    Gating test on a per-date value (docs/monitoring.md).
+    Gating test on a per-date value of a model without gate level columns
+    (docs/monitoring.md; daily_quality_counts carries its levels and its
+    gates use gate_on_level). The level is macro gate_level's.
 
     Returns one row per judged date whose `column_name` crosses a threshold,
     with gate_level 'warn' or 'error'. The test warns when any date is at
@@ -28,25 +30,6 @@
     tags=['gate'],
 ) }}
 
-{%- set error_checks = [] -%}
-{%- set warn_checks = [] -%}
-{%- if error_below is not none -%}
-    {%- do error_checks.append(column_name ~ ' < ' ~ error_below) -%}
-{%- endif -%}
-{%- if error_above is not none -%}
-    {%- do error_checks.append(column_name ~ ' > ' ~ error_above) -%}
-{%- endif -%}
-{%- if warn_below is not none -%}
-    {%- do warn_checks.append(column_name ~ ' < ' ~ warn_below) -%}
-{%- endif -%}
-{%- if warn_above is not none -%}
-    {%- do warn_checks.append(column_name ~ ' > ' ~ warn_above) -%}
-{%- endif -%}
-{%- if not (error_checks or warn_checks) -%}
-    {{ exceptions.raise_compiler_error(
-        'gate_threshold on ' ~ column_name ~ ' needs a threshold') }}
-{%- endif -%}
-
 with judged_dates as (
     select * from {{ model }}
     where {{ tested_dates_predicate(date_column) }}
@@ -56,18 +39,16 @@ levels as (
     select
         {{ date_column }} as gate_date,
         {{ column_name }} as observed_value,
-        case
-            {%- if error_checks %}
-            when {{ error_checks | join(' or ') }} then 'error'
-            {%- endif %}
-            {%- if warn_checks %}
-            when {{ warn_checks | join(' or ') }} then 'warn'
-            {%- endif %}
-        end as gate_level
+        {{ gate_level(
+            column_name,
+            warn_below=warn_below,
+            error_below=error_below,
+            warn_above=warn_above,
+            error_above=error_above) }} as gate_level
     from judged_dates
 )
 
 select * from levels
-where gate_level is not null
+where gate_level in ('warn', 'error')
 
 {% endtest %}
