@@ -147,10 +147,10 @@ def test_gates_pass_clean_and_catch_a_broken_date(small_warehouse) -> None:
          [broken_date, broken_date]),
         (f"delete from {TEAM_DEFENSE} where analysis_date = ?", [broken_date]),
     )
-    # The raw props reach player_prop_lines through base staging tables that
-    # re-stage only dates with newly loaded rows (a deletion loads nothing):
-    # rebuild those two tables, then the date's lines and everything after.
-    small_warehouse.dbt("run", "--full-refresh", "--select",
+    # The raw props reach player_prop_lines through base staging tables: a
+    # build re-stages the date whose raw row count no longer matches (the
+    # deletion), then the date's lines and everything after are rebuilt.
+    small_warehouse.dbt("run", "--select",
                         "base_nba_raw__odds_api_player_points_props",
                         "base_nba_raw__bettingpros_player_points_props")
     small_warehouse.dbt("run", "--select", "player_prop_lines+", "--vars",

@@ -40,10 +40,13 @@
     dates of `raw_table` rows loaded since the newest load the table holds,
     and the dates of the rows of the base models in `follows` (re)loaded
     since then (models this table's rules read: the schedule for the
-    referential checks, the team box for a game's length). The window
-    reaches back var('restage_overlap_hours') before that load, so a row
-    stamped before an earlier build but committed after it is still picked
-    up. A raw row without a load time is re-staged on every build.
+    referential checks, the team box for a game's length), and the dates
+    whose raw row count differs from the table's (rows deleted from raw, or
+    committed late). The load-time window reaches back
+    var('restage_overlap_hours') before that load, for a row updated in
+    place whose load time is older than an earlier build. A raw row without
+    a load time is re-staged on every build. A date whose raw rows were all
+    deleted keeps its staged rows until a --full-refresh.
 -#}
 {% macro is_restaged_date(raw_table, date_column, follows=['base_nba_raw__schedule']) %}
     {%- if not is_incremental() -%}
@@ -55,11 +58,31 @@
                 var('restage_overlap_hours')) }}
             from {{ this }})
         {%- endset -%}
+        {%- set raw = source('nba_raw', raw_table) -%}
         {{ date_column }} in (
             select {{ date_column }}
-            from {{ source('nba_raw', raw_table) }}
+            from {{ raw }}
             where {{ date_column }} >= {{ raw_partition_floor() }}
                 and (processed_at >= {{ since }} or processed_at is null)
+            union distinct
+            -- dates whose raw row count is not the staged one: rows deleted
+            -- from raw (a purged bad load) or committed after a build that
+            -- had already passed their load time
+            select raw_dates.{{ date_column }}
+            from (
+                select {{ date_column }}, count(*) as raw_rows
+                from {{ raw }}
+                where {{ date_column }} >= {{ raw_partition_floor() }}
+                group by {{ date_column }}
+            ) as raw_dates
+            left join (
+                select {{ date_column }}, count(*) as staged_rows
+                from {{ this }}
+                group by {{ date_column }}
+            ) as staged_dates
+                on raw_dates.{{ date_column }} = staged_dates.{{ date_column }}
+            where staged_dates.staged_rows is null
+                or staged_dates.staged_rows != raw_dates.raw_rows
             {%- for model in follows %}
             union distinct
             select game_date

@@ -1,5 +1,3 @@
-{{ config(**restaged_base_config('game_date')) }}
-
 {%- set raw_names = [
     'report_date', 'report_hour', 'game_date', 'team', 'player_full_name',
     'injury_status', 'reason', 'confidence_score', 'processed_at',
@@ -12,7 +10,6 @@
 with source_rows as (
     select * from {{ source('nba_raw', 'nbac_injury_report') }}
     where report_date >= {{ raw_partition_floor() }}
-        and {{ is_restaged_date('nbac_injury_report', 'game_date', follows=[]) }}
 ),
 
 typed as (
