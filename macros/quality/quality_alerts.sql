@@ -1,5 +1,5 @@
 {#-
-    quality_alerts: array of alert names in the spec's order:
+    quality_alerts: array of alert names in their fixed order:
     all_matchup_features_defaulted, composite_factors_missing,
     opponent_defense_missing, high_default_rate_<N>pct (defaults / features
     > var high_default_rate; N = that share in percent, rounded),
