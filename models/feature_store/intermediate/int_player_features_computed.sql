@@ -4,7 +4,7 @@
     per upcoming_player_game_context row. f<i>_value is NULL when nothing
     usable was found; f<i>_raw_source says where the value came from or why
     it is absent. Calculated / phase3 features always have a value (the
-    spec's neutral value when their inputs are short).
+    contract's neutral value when their inputs are short).
     ml_feature_store_v2 turns these into the final vector and quality fields.
 -#}
 with inputs as (
