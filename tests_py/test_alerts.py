@@ -220,6 +220,18 @@ def test_dbt_run_results():
     assert alerts.exit_status([]) == 0
 
 
+def test_a_versioned_models_error_names_the_model_and_version():
+    """A versioned model's unique_id ends in its version (.v2): the alert
+    names the model with it, which is also what `dbt build --select` takes."""
+    run_results = {"results": [
+        {"unique_id": "model.nba_feature_store.ml_feature_store_v2.v2", "status": "error",
+         "message": "Constraint Error"},
+    ]}
+    found = {a.alert_type: a for a in alerts.dbt_result_alerts(run_results, DAY)}
+    assert found["DBT_NODE_ERROR"].details == ("ml_feature_store_v2.v2: error - Constraint Error",)
+    assert "ml_feature_store_v2.v2" in found["DBT_NODE_ERROR"].fix_command
+
+
 class Webhook:
     """A real HTTP server on 127.0.0.1 standing in for Slack."""
 

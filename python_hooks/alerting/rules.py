@@ -528,8 +528,14 @@ def dbt_result_alerts(run_results: Mapping[str, Any], game_date: dt.date) -> lis
         status = str(result.get("status", "")).lower()
         is_test = unique_id.startswith(("test.", "unit_test."))
         parts = unique_id.split(".")
-        # test.<package>.<name>.<hash>; unit_test.<package>.<model>.<name>
-        name = parts[-2] if unique_id.startswith("test.") and len(parts) >= 4 else parts[-1]
+        # test.<package>.<name>.<hash>; unit_test.<package>.<model>.<name>;
+        # <model|seed|...>.<package>.<name>[.v<version>] (a versioned model)
+        if unique_id.startswith("test.") and len(parts) >= 4:
+            name = parts[-2]
+        elif not is_test and len(parts) >= 3:
+            name = ".".join(parts[2:])
+        else:
+            name = parts[-1]
         line = f"{name}: {status}"
         if result.get("failures"):
             line += f" ({result['failures']} failing rows)"
