@@ -68,7 +68,7 @@ def test_docs_generate_writes_a_catalog_of_the_main_models(docs: tuple) -> None:
     assert MAIN_MODELS <= in_catalog
     # Every model of the project is a relation the catalog describes.
     assert {v["name"] for v in _models(manifest).values()} <= in_catalog
-    assert len(catalog["nodes"]["model.nba_feature_store.ml_feature_store_v2"]["columns"]) > 100
+    assert len(catalog["nodes"]["model.nba_feature_store.ml_feature_store_v2.v2"]["columns"]) > 100
 
 
 def _undocumented(manifest_node: dict[str, Any], catalog_node: dict[str, Any]) -> list[str]:

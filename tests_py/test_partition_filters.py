@@ -238,7 +238,7 @@ def test_model_reads_of_partitioned_tables_filter_partitions(
     for step in ("build", "window_2"):
         assert unfiltered_reads_of_step(emulator_build, step, "compiled", "model") == [], step
         nodes = manifest(emulator_build, step)["nodes"]
-        feature_store = sql_of(emulator_build, step, nodes["model.nba_feature_store.ml_feature_store_v2"],
+        feature_store = sql_of(emulator_build, step, nodes["model.nba_feature_store.ml_feature_store_v2.v2"],
                                "compiled")
         assert "int_player_features_computed" in feature_store  # the check saw its reads
 

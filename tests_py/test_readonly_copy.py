@@ -88,7 +88,7 @@ def test_publish_refuses_while_a_writer_holds_the_warehouse(small_warehouse: Bui
 def test_publish_refuses_a_failed_build(small_warehouse: BuiltWarehouse, tmp_path: Path) -> None:
     results = tmp_path / "run_results.json"
     results.write_text(json.dumps({"results": [
-        {"unique_id": "model.nba_feature_store.ml_feature_store_v2", "status": "error"},
+        {"unique_id": "model.nba_feature_store.ml_feature_store_v2.v2", "status": "error"},
         {"unique_id": "model.nba_feature_store.feature_contract", "status": "success"},
     ]}))
     target = tmp_path / "copy.duckdb"
