@@ -60,6 +60,10 @@ DISPATCH_MODES = ("FIRST", "RETRY", "FINAL_RETRY", "LAST_CALL")
 # Alert types that say the odds scrapers fell short on a date.
 ODDS_ALERT_TYPES = ("STAR_PLAYERS_MISSING_LINES", "VEGAS_COVERAGE_LOW")
 ODDS_OUTAGE_KINDS = ("odds_api_outage_date",)
+# A date on which the odds API (and BettingPros) missed one game: its players
+# have no line, so a star missing lines is a true alert there, not a false one
+# on a healthy day; nor is one owed (the game may have no star).
+ODDS_MISSED_GAME_KINDS = ("odds_api_missed_game",)
 # The raw tables a game's box score and shots come from (all keyed by game_date).
 LATE_BOX_SCORE_TABLES = ("nbac_gamebook_player_stats", "nbac_team_boxscore", "bigdataball_play_by_play")
 # The schedule table and its game_status codes (1 scheduled, 2 live, 3 final).
@@ -502,21 +506,34 @@ def double_dispatches(con: Any) -> int:
         f" group by game_date, player_lookup{system} having count(*) > 1)").fetchone()[0])
 
 
-def outage_days(con: Any) -> set[dt.date]:
+def manifest_days(con: Any, kinds: Sequence[str]) -> set[dt.date]:
+    """The dates the sample's manifest notes an incident of these kinds on."""
     rows = con.execute(f"select distinct game_date from {FULL_RAW_SCHEMA}.generation_manifest"
-                       " where list_contains(?, kind)", [list(ODDS_OUTAGE_KINDS)]).fetchall()
+                       " where list_contains(?, kind)", [list(kinds)]).fetchall()
     return {day for (day,) in rows if day is not None}
 
 
+def outage_days(con: Any) -> set[dt.date]:
+    return manifest_days(con, ODDS_OUTAGE_KINDS)
+
+
+def missed_game_days(con: Any) -> set[dt.date]:
+    return manifest_days(con, ODDS_MISSED_GAME_KINDS)
+
+
 def summarise(records: Sequence[DayRecord], comparison: dict[str, Any], doubles: int,
-              outages: set[dt.date]) -> dict[str, Any]:
+              outages: set[dt.date], missed_games: set[dt.date] | None = None) -> dict[str, Any]:
     game_days = [r for r in records if r.games > 0]
     no_rows = [r.game_date for r in game_days if r.feature_rows == 0]
     no_tomorrow = [r.game_date for r in records if r.tomorrow_games and not r.tomorrow_rows]
     short = [r.game_date for r in game_days
              if r.feature_rows and r.rostered_players and r.feature_rows < 0.5 * r.rostered_players]
+    missed_games = missed_games or set()
     outage_records = [r for r in game_days if dt.date.fromisoformat(r.game_date) in outages]
-    healthy = [r for r in game_days if dt.date.fromisoformat(r.game_date) not in outages]
+    missed_records = [r for r in game_days if dt.date.fromisoformat(r.game_date) in missed_games
+                      and dt.date.fromisoformat(r.game_date) not in outages]
+    healthy = [r for r in game_days
+               if dt.date.fromisoformat(r.game_date) not in outages | missed_games]
 
     def odds_alerted(r: DayRecord) -> bool:
         return any(r.alerts.get(kind, 0) for kind in ODDS_ALERT_TYPES)
@@ -538,6 +555,8 @@ def summarise(records: Sequence[DayRecord], comparison: dict[str, Any], doubles:
         "dispatch_errors": sum(rc != 0 for r in records for rc in r.dispatch_rc),
         "odds_outage_days": len(outage_records),
         "odds_outage_days_alerted": sum(odds_alerted(r) for r in outage_records),
+        "missed_game_days": len(missed_records),
+        "missed_game_days_alerted": sum(odds_alerted(r) for r in missed_records),
         "healthy_game_days": len(healthy),
         "healthy_game_days_alerted": sum(odds_alerted(r) for r in healthy),
         "builds_failed": sum(not r.build_ok for r in records),
@@ -590,6 +609,7 @@ def run_replay(*, source: Path, days: Sequence[dt.date], work: Path,
     try:
         tables = copy_source_raw(con, source)
         outages = outage_days(con)
+        missed_games = missed_game_days(con)
         late_days = late_data_days(con, days)
     finally:
         con.close()
@@ -621,7 +641,7 @@ def run_replay(*, source: Path, days: Sequence[dt.date], work: Path,
         doubles = double_dispatches(con)
     finally:
         con.close()
-    summary = summarise(records, comparison, doubles, outages)
+    summary = summarise(records, comparison, doubles, outages, missed_games)
     report = {"summary": summary, "days": [asdict(r) for r in records]}
     (work / "replay.json").write_text(json.dumps(report, indent=2, default=str))
     return report
@@ -655,6 +675,8 @@ def format_summary(summary: dict[str, Any]) -> str:
         f" {summary['requests_failed']} ({summary['dispatch_errors']} runs exited non-zero)",
         f"  odds-outage days alerted            {summary['odds_outage_days_alerted']} of"
         f" {summary['odds_outage_days']}",
+        f"  days with one game unpriced alerted {summary['missed_game_days_alerted']} of"
+        f" {summary['missed_game_days']} (not owed: the game may have no star)",
         f"  healthy game days alerted           {summary['healthy_game_days_alerted']} of"
         f" {summary['healthy_game_days']}",
         f"  daily builds that failed a test     {summary['builds_failed']}",
