@@ -1,7 +1,9 @@
 {{ config(**date_window_incremental_config('game_date', ['player_lookup'])) }}
 {#-
     The 39 feature values and their RAW source labels (features.md), one row
-    per upcoming_player_game_context row. f<i>_value is NULL when nothing
+    per upcoming_player_game_context row. Each feature's value is computed
+    as a column named after it in the contract (var feature_contract), which
+    fs_feature_columns turns into f<i>_value. f<i>_value is NULL when nothing
     usable was found; f<i>_raw_source says where the value came from or why
     it is absent. Calculated / phase3 features always have a value (the
     contract's neutral value when their inputs are short).
@@ -16,20 +18,18 @@ with inputs as (
 base_values as (
     select
         *,
-        points_avg_last_5 as f0,
-        points_avg_last_10 as f1,
-        points_avg_season as f2,
-        points_std_last_10 as f3,
-        cast(games_in_last_7_days as {{ dbt.type_float() }}) as f4,
+        team_pace_last_10 as team_pace,
+        team_off_rating_last_10 as team_off_rating,
+        vegas_current_line as vegas_points_line,
         case
             when vegas_current_line is not null then 1.0 else 0.0
-        end as f28,
+        end as has_vegas_line,
         {#- NULL without games vs the opponent: the source is then
             `fallback` and the vector carries the contract's stand-in (the
             season average, feature 2), see macro feature_vector_element -#}
         case
             when games_vs_opponent > 0 then points_avg_vs_opponent
-        end as f29
+        end as avg_points_vs_opponent
     from inputs
 ),
 
@@ -37,9 +37,16 @@ derived as (
     select
         *,
         case
-            when f0 is null or f2 is null or f3 is null or f3 = 0 then 0.0
-            else {{ fs_clamp('(f0 - f2) / f3', -3, 3) }}
-        end as f35
+            when
+                points_avg_last_5 is null
+                or points_avg_season is null
+                or points_std_last_10 is null
+                or points_std_last_10 = 0
+                then 0.0
+            else {{ fs_clamp(
+                '(points_avg_last_5 - points_avg_season) / points_std_last_10',
+                -3, 3) }}
+        end as pts_vs_season_zscore
     from base_values
 ),
 
@@ -95,8 +102,6 @@ calculated as (
                     / team_games_season
             else 0.5
         end as team_win_pct,
-        cast(games_vs_opponent as {{ dbt.type_float() }})
-            as games_vs_opponent_value,
         case
             when appearances_last_10 >= 3
                 then
@@ -110,31 +115,35 @@ calculated as (
             else 0.0
         end as pts_slope_10g,
         case
-            when f0 is not null and f2 is not null and f3 is not null
-                and f0 > f2 + 1.5 * f3
+            when
+                points_avg_last_5 is not null
+                and points_avg_season is not null
+                and points_std_last_10 is not null
+                and points_avg_last_5
+                > points_avg_season + 1.5 * points_std_last_10
                 then 1.0
             else 0.0
         end as breakout_flag,
         -- breakout risk components (features.md, feature 37)
-        {{ fs_clamp('(f35 + 1.5) / 3.0 * 100', 0, 100) }} as risk_hot,
+        {{ fs_clamp('(pts_vs_season_zscore + 1.5) / 3.0 * 100', 0, 100) }} as risk_hot,
         case
-            when not (f1 > 0) then 50
-            when f0 / f1 - 1 <= -0.20 then 100
-            when f0 / f1 - 1 <= -0.10 then 75
-            when f0 / f1 - 1 >= 0.10 then 30
+            when not (points_avg_last_10 > 0) then 50
+            when points_avg_last_5 / points_avg_last_10 - 1 <= -0.20 then 100
+            when points_avg_last_5 / points_avg_last_10 - 1 <= -0.10 then 75
+            when points_avg_last_5 / points_avg_last_10 - 1 >= 0.10 then 30
             else 50
         end as risk_cold,
         0.6 * case
-            when not (f2 > 0) or f3 is null then 10
-            when f3 / f2 >= 0.60 then 60
-            when f3 / f2 >= 0.40 then 45
-            when f3 / f2 >= 0.25 then 25
+            when not (points_avg_season > 0) or points_std_last_10 is null then 10
+            when points_std_last_10 / points_avg_season >= 0.60 then 60
+            when points_std_last_10 / points_avg_season >= 0.40 then 45
+            when points_std_last_10 / points_avg_season >= 0.25 then 25
             else 10
         end
         + 0.4 * case
-            when not (f2 > 0) or points_max_last_5 is null then 10
-            when points_max_last_5 / f2 >= 1.8 then 40
-            when points_max_last_5 / f2 >= 1.5 then 25
+            when not (points_avg_season > 0) or points_max_last_5 is null then 10
+            when points_max_last_5 / points_avg_season >= 1.8 then 40
+            when points_max_last_5 / points_avg_season >= 1.5 then 25
             else 10
         end as risk_vol,
         case
@@ -169,11 +178,24 @@ calculated as (
                 cast(breakout_games_last_10 as {{ dbt.type_float() }})
                 / games_in_window_10 / 0.35
         end as risk_hist,
-        case when f2 > 0 and f3 / f2 >= 0.60 then 1 else 0 end
-        + case when f1 > 0 and f0 / f1 - 1 <= -0.20 then 1 else 0 end
+        case
+            when
+                points_avg_season > 0
+                and points_std_last_10 / points_avg_season >= 0.60
+                then 1
+            else 0
+        end
+        + case
+            when
+                points_avg_last_10 > 0
+                and points_avg_last_5 / points_avg_last_10 - 1 <= -0.20
+                then 1
+            else 0
+        end
         + case when usage_rate_last_10 >= 18 then 1 else 0 end
         + case when is_home then 1 else 0 end
-        + case when f4 <= 2 then 1 else 0 end as breakout_conditions
+        + case when games_in_last_7_days <= 2 then 1 else 0 end
+            as composite_breakout_signal
     from derived
 ),
 
@@ -187,22 +209,6 @@ feature_values as (
     from calculated
 ),
 
-{#- value expression of each feature, by index -#}
-{%- set value_of = {
-    0: 'f0', 1: 'f1', 2: 'f2', 3: 'f3', 4: 'f4',
-    5: 'fatigue_score', 6: 'shot_zone_mismatch_score', 7: 'pace_score',
-    8: 'usage_spike_score', 9: 'rest_advantage', 10: 'injury_risk',
-    11: 'recent_trend', 12: 'minutes_change', 13: 'opponent_def_rating',
-    14: 'opponent_pace', 15: 'home_away', 16: 'back_to_back',
-    17: 'playoff_game', 18: 'pct_paint', 19: 'pct_mid_range',
-    20: 'pct_three', 21: 'pct_free_throw', 22: 'team_pace_last_10',
-    23: 'team_off_rating_last_10', 24: 'team_win_pct',
-    25: 'vegas_current_line', 26: 'vegas_opening_line',
-    27: 'vegas_line_move', 28: 'f28', 29: 'f29',
-    30: 'games_vs_opponent_value', 31: 'minutes_avg_last_10',
-    32: 'ppm_avg_last_10', 33: 'dnp_rate', 34: 'pts_slope_10g',
-    35: 'f35', 36: 'breakout_flag', 37: 'breakout_risk_score',
-    38: 'cast(breakout_conditions as ' ~ dbt.type_float() ~ ')'} %}
 {#- present-source expression where it is not the contract's constant -#}
 {%- set history_source = "coalesce(history_source, 'phase4')" %}
 {%- set present_source_of = {
@@ -232,7 +238,7 @@ final as (
         vegas_line_source,
         vegas_sportsbook,
         not has_cache_row as cache_miss_fallback_used,
-        {{ fs_feature_columns(value_of, present_source_of) }}
+        {{ fs_feature_columns(present_source_of) }}
     from feature_values
 )
 
