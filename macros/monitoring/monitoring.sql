@@ -52,12 +52,6 @@
 {%- endmacro %}
 
 
-{#- 1 when `condition` holds, else 0 (to sum). -#}
-{% macro count_if_true(condition) -%}
-    sum(case when {{ condition }} then 1 else 0 end)
-{%- endmacro %}
-
-
 {#- A timestamp `hours` hours earlier (stays a TIMESTAMP on every engine;
     dbt.dateadd turns BigQuery timestamps into DATETIME). -#}
 {% macro timestamp_minus_hours(timestamp_expr, hours) %}

@@ -83,7 +83,7 @@ feature_counts as (
         count(*) as total_records,
         {{ count_where('is_quality_ready') }} as quality_ready,
         {{ count_where(
-            'coalesce(required_default_count, default_feature_count) = 0'
+            effective_required_default_count() ~ ' = 0'
         ) }} as req_defaults_zero,
         {{ count_where('default_feature_count = 0') }}
             as all_defaults_zero,

@@ -114,16 +114,16 @@ not_ready as (
         on expected.player_lookup = features.player_lookup
             and expected.game_date = features.game_date
     where features.player_lookup is null
-        or coalesce(
-            features.required_default_count, features.default_feature_count
-        ) > 0
+        or {{ effective_required_default_count(
+            'features.required_default_count',
+            'features.default_feature_count') }} > 0
 ),
 
 played_history as (
     select
         not_ready.player_lookup,
         not_ready.game_date,
-        {{ count_if_true('game_summaries.is_played') }} as played_games
+        {{ count_where('game_summaries.is_played') }} as played_games
     from not_ready
     left join game_summaries
         on not_ready.player_lookup = game_summaries.player_lookup
