@@ -17,7 +17,7 @@ import pyarrow as pa
 from python_hooks import contract
 from python_hooks.warehouse import schema_name
 
-N_FEATURES = 39
+N_FEATURES = len(contract.features())
 
 
 def feature_row(player: str, game_date: dt.date, **overrides: Any) -> dict[str, Any]:

@@ -23,8 +23,10 @@ import shutil
 
 from conftest import BuiltWarehouse
 
+from python_hooks import contract
+
 DAY = dt.date(2021, 12, 15)
-FEATURE_COUNT = 39
+FEATURE_COUNT = len(contract.features())
 TOLERANCE = 1e-9
 SELECT = "+int_player_features_computed"
 
