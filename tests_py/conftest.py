@@ -200,6 +200,9 @@ LONG_MODULES = frozenset({"test_replay.py", "test_report_browser.py"})
 # for, itself bounded by bigquery_fixtures.BUILD_TIMEOUT_S) over 20.
 LONG_TIMEOUT_S = 1800
 EMULATOR_TIMEOUT_S = 45 * 60
+# A test that runs dbt builds: one gating test took 300 s beside the replay
+# and the emulator build at load 4-6 (2026-12-02); twice that still ends a hang.
+DBT_TIMEOUT_S = 600
 
 
 def _source(func: object) -> str:
@@ -245,6 +248,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
                 item.add_marker(pytest.mark.timeout(EMULATOR_TIMEOUT_S))
             elif item.path.name in LONG_MODULES:
                 item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_S))
+            elif dbt:
+                item.add_marker(pytest.mark.timeout(DBT_TIMEOUT_S))
     module_rank = {path: 3 if 3 in rank else min(rank) for path, rank in ranks.items()}
     # stable: keeps the collection order within a module and a rank
     items.sort(key=lambda item: (module_rank[item.path],

@@ -150,6 +150,8 @@ class FixtureProject:
         (project / "dbt_project.yml").symlink_to(REPO / "dbt_project.yml")
         (project / "macros").symlink_to(REPO / "macros")
         (project / "tests/generic").symlink_to(REPO / "tests/generic")
+        # the unit tests' CSV fixtures of the feature-store YAML
+        (project / "tests/fixtures").symlink_to(REPO / "tests/fixtures")
         for relative in FEATURE_STORE_FILES:
             (project / relative).symlink_to(REPO / relative)
         for test in sorted(REPO.glob(SINGULAR_TEST_GLOB)):
