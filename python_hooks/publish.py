@@ -35,7 +35,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from python_hooks import clock, warehouse
+from python_hooks import clock, options, warehouse
 
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 EXIT_REFUSED = 3
@@ -158,7 +158,7 @@ def publish(source: Path, target: Path, *, now: dt.datetime | None = None) -> Pu
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", help="warehouse to publish (default NBA_DUCKDB_PATH or warehouse/nba.duckdb)")
+    options.add_db_option(parser)  # the warehouse to publish
     parser.add_argument("--to", help="published copy (default <db stem>_readonly.duckdb beside it)")
     parser.add_argument(
         "--run-results",
