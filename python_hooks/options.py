@@ -39,6 +39,17 @@ def parse_dates(value: str) -> list[dt.date]:
     return [parse_date(part.strip()) for part in value.split(",") if part.strip()]
 
 
+def positive_int(value: str) -> int:
+    """argparse type for a count of at least 1; anything else is a usage error."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is below 1")
+    return number
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", default=None, help=DB_HELP)
 

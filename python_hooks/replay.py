@@ -647,6 +647,113 @@ def run_replay(*, source: Path, days: Sequence[dt.date], work: Path,
     return report
 
 
+# ---------------------------------------------------------------------------
+# A long range in parallel parts
+# ---------------------------------------------------------------------------
+
+def split_days(days: Sequence[dt.date], jobs: int) -> list[list[dt.date]]:
+    """``days`` in at most ``jobs`` contiguous parts of nearly equal length."""
+    jobs = max(1, min(jobs, len(days)))
+    size, extra = divmod(len(days), jobs)
+    parts, start = [], 0
+    for k in range(jobs):
+        end = start + size + (1 if k < extra else 0)
+        parts.append(list(days[start:end]))
+        start = end
+    return parts
+
+
+def merge_comparisons(comparisons: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The daily-vs-rebuild counts of several parts, as one comparison."""
+    merged: dict[str, Any] = {
+        key: sum(c[key] for c in comparisons)
+        for key in ("days_compared", "days_with_late_data", "rows_compared",
+                    "rows_only_daily", "rows_only_rebuild")}
+    for key in ("documented_differences", "unexpected_differences"):
+        counts: dict[str, int] = {}
+        for c in comparisons:
+            for column, count in c[key].items():
+                counts[column] = counts.get(column, 0) + count
+        merged[key] = dict(sorted(counts.items()))
+    merged["unexpected_examples"] = [e for c in comparisons for e in c["unexpected_examples"]][:10]
+    return merged
+
+
+def merge_reports(reports: Sequence[dict[str, Any]], outages: set[dt.date],
+                  missed_games: set[dt.date]) -> dict[str, Any]:
+    """Reports of consecutive parts of one range, as the report of the range.
+
+    Every count is per day or per (date, player, system), so the parts add
+    up; the gaps at the end are the last part's."""
+    records = [DayRecord(**day) for report in reports for day in report["days"]]
+    comparison = merge_comparisons([r["summary"]["daily_vs_rebuild"] for r in reports])
+    doubles = sum(r["summary"]["double_dispatches"] for r in reports)
+    summary = summarise(records, comparison, doubles, outages, missed_games)
+    return {"summary": summary, "days": [asdict(r) for r in records]}
+
+
+def run_parts(*, source: Path, days: Sequence[dt.date], work: Path, jobs: int,
+              target: str | None = None, echo=print) -> dict[str, Any]:
+    """The range as ``jobs`` replays of consecutive parts, side by side.
+
+    Each part is an ordinary replay in ``work/part-K`` (its own warehouse and
+    worker, its first day a full build of the history as it stood then,
+    like any replay's); the parts' reports are merged into ``work``'s. A
+    part that fails to finish fails the run."""
+    import duckdb
+
+    if not source.exists():
+        raise ReplayError(f"no source warehouse at {source}: build one first (make ci-warehouse)")
+    parts = split_days(days, jobs)
+    started = time.perf_counter()
+    running: list[tuple[Path, subprocess.Popen]] = []
+    try:
+        for k, part_days in enumerate(parts, start=1):
+            part = work / f"part-{k}"
+            part.mkdir(parents=True, exist_ok=True)
+            (part / "replay.json").unlink(missing_ok=True)
+            command = [sys.executable, "-m", "python_hooks.cli", "replay", "--source", str(source),
+                       "--days", ",".join(d.isoformat() for d in part_days),
+                       "--work-dir", str(part)] + (["--target", target] if target else [])
+            # dbt's log rotates by size: one log directory per writer
+            env = os.environ | {"DBT_LOG_PATH": str(part / "logs")}
+            with (part / "replay.log").open("w", encoding="utf-8") as log:
+                running.append((part, subprocess.Popen(
+                    command, stdout=log, stderr=subprocess.STDOUT, env=env,
+                    preexec_fn=_die_with_parent)))
+            echo(f"part {k}: {part_days[0]} to {part_days[-1]} ({len(part_days)} days),"
+                 f" log {part / 'replay.log'}")
+        for part, proc in running:
+            while proc.poll() is None:
+                stop_if_signalled()
+                time.sleep(1)
+    finally:
+        for _, proc in running:
+            if proc.poll() is None:
+                proc.terminate()
+        for _, proc in running:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(60)
+    reports = []
+    for part, proc in running:
+        report_file = part / "replay.json"
+        if proc.returncode not in (0, 1) or not report_file.exists():
+            raise ReplayError(f"the replay of {part.name} exited with {proc.returncode}"
+                              f" without a report: see {part / 'replay.log'}")
+        reports.append(json.loads(report_file.read_text(encoding="utf-8")))
+    con = duckdb.connect(str(running[0][0] / "replay.duckdb"), read_only=True)
+    try:
+        outages, missed_games = outage_days(con), missed_game_days(con)
+    finally:
+        con.close()
+    report = merge_reports(reports, outages, missed_games)
+    report["summary"]["parts"] = [
+        {"first_day": p[0].isoformat(), "last_day": p[-1].isoformat(), "days": len(p)} for p in parts]
+    report["summary"]["wall_seconds"] = round(time.perf_counter() - started, 1)
+    (work / "replay.json").write_text(json.dumps(report, indent=2, default=str))
+    return report
+
+
 def format_day(r: DayRecord) -> str:
     alerts = ",".join(f"{k}:{v}" for k, v in sorted(r.alerts.items())) or "-"
     ready = "-" if r.pct_ready is None else f"{r.pct_ready:5.1f}"
@@ -683,6 +790,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         f"  gaps open / resolved at the end     {summary['gaps_open_at_end']} /"
         f" {summary['gaps_resolved_at_end']}",
     ]
+    if summary.get("parts"):
+        lines.insert(1, f"  in {len(summary['parts'])} parts side by side:"
+                        f" {summary['wall_seconds']} s wall clock,"
+                        f" {round(summary['wall_seconds'] / summary['days'], 2)} s per day")
     for column, count in cmp["unexpected_differences"].items():
         lines.append(f"    unexpected: {column} differs on {count} rows")
     lines += [f"    e.g. {example}" for example in cmp["unexpected_examples"]]
@@ -698,6 +809,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-dir", default="warehouse/replay",
                         help="where the replay warehouse, logs and replay.json go")
     parser.add_argument("--target", default=None, help="dbt target (default: the profile's)")
+    parser.add_argument("--jobs", type=options.positive_int, default=1,
+                        help="replay the days as this many consecutive parts side by side"
+                             " (each its own warehouse; default 1)")
 
 
 # The signal that stopped the replay, once one arrived.
@@ -735,8 +849,14 @@ def run(args: argparse.Namespace) -> int:
         print("replay: the end date is before the start date", file=sys.stderr)
         return 2
     try:
-        report = run_replay(source=Path(args.source), days=days, work=Path(args.work_dir),
-                            target=args.target)
+        if args.jobs > 1:
+            report = run_parts(source=Path(args.source), days=days, work=Path(args.work_dir),
+                               jobs=args.jobs, target=args.target)
+            for record in report["days"]:
+                print(format_day(DayRecord(**record)))
+        else:
+            report = run_replay(source=Path(args.source), days=days, work=Path(args.work_dir),
+                                target=args.target)
     except ReplayError as exc:
         print(f"replay: {exc}", file=sys.stderr)
         return 2

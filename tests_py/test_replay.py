@@ -9,6 +9,10 @@ the Christmas Eve gap), the last day of the All-Star break (no games:
 tomorrow's rows) and the return, a postponed game's make-up, the last regular-season day and
 the first playoff day.
 
+The days are replayed as two consecutive parts side by side (`--jobs 2`),
+the way `make bench-replay` replays the season, and the report is checked
+to be the parts' added up.
+
 Opening night and the All-Star return had no feature rows before the run
 date set the horizon of scheduled games (it was the latest final game).
 """
@@ -95,7 +99,7 @@ def replayed(default_warehouse_path: Path, replay_work: Path
     work = replay_work
     result = run_nba_fs(
         ["replay", "--source", str(default_warehouse_path), "--target", "ci",
-         "--days", ",".join(sorted({d.isoformat() for d in days.values()})),
+         "--days", ",".join(sorted({d.isoformat() for d in days.values()})), "--jobs", "2",
          "--work-dir", str(work / "replay")],
         db=work / "unused.duckdb", work=work, check=False,
         env={"PYTHONPATH": str(ROOT)} | ({"NBA_RUN_DATE": os.environ["NBA_RUN_DATE"]}
@@ -168,13 +172,15 @@ def test_staging_restaged_by_date_equals_a_full_restage(replayed, replay_work: P
     included."""
     days, report, _ = replayed
     restaged = replay_work / "restaged.duckdb"
-    shutil.copy(replay_work / "replay" / "replay.duckdb", restaged)
+    # the last day is the second part's
+    replayed_db = replay_work / "replay" / "part-2" / "replay.duckdb"
+    shutil.copy(replayed_db, restaged)
     last_day = max(days.values()).isoformat()
     run_dbt(["run", "--target", "ci", "--full-refresh", "--select", "path:models/staging/base"],
             db=restaged, work=replay_work, env={"NBA_RUN_DATE": last_day})
     con = duckdb.connect(str(restaged))
     try:
-        con.execute(f"attach '{replay_work / 'replay' / 'replay.duckdb'}' as replayed (read_only)")
+        con.execute(f"attach '{replayed_db}' as replayed (read_only)")
         tables = con.execute(
             "select table_schema, table_name from information_schema.tables"
             " where table_catalog = 'restaged' and table_name like 'base_nba_raw__%'").fetchall()
@@ -196,11 +202,12 @@ def test_staging_restaged_by_date_equals_a_full_restage(replayed, replay_work: P
         con.close()
 
 
-@pytest.mark.parametrize("stop", ["SIGTERM", "SIGKILL"])
+@pytest.mark.parametrize(("stop", "jobs"), [("SIGTERM", 1), ("SIGKILL", 1), ("SIGTERM", 2)])
 def test_a_stopped_replay_leaves_no_worker(default_warehouse_path: Path, tmp_path: Path,
-                                           stop: str) -> None:
+                                           stop: str, jobs: int) -> None:
     """A replay stopped by its scheduler (or killed) leaves no worker behind;
-    SIGTERM also ends it at once, even inside the day's dbt build."""
+    SIGTERM also ends it at once, even inside the day's dbt build, and a
+    replay in parts stops every part."""
     import signal
     import subprocess
     import sys
@@ -209,22 +216,24 @@ def test_a_stopped_replay_leaves_no_worker(default_warehouse_path: Path, tmp_pat
     work = tmp_path / "stopped"
     proc = subprocess.Popen(
         [sys.executable, "-m", "python_hooks.cli", "replay", "--source",
-         str(default_warehouse_path), "--target", "ci", "--days", "2025-11-03",
+         str(default_warehouse_path), "--target", "ci",
+         "--days", ",".join(["2025-11-03", "2025-11-04"][:jobs]), "--jobs", str(jobs),
          "--work-dir", str(work)],
         cwd=ROOT, env=os.environ | {"PYTHONPATH": str(ROOT), "DBT_TARGET_PATH": str(work / "t"),
                                     "DBT_LOG_PATH": str(work / "l")},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def worker_pids() -> list[str]:
-        found = subprocess.run(["pgrep", "-f", f"worker --db {work}/replay.duckdb"],
+        # one worker per part: work/replay.duckdb, or work/part-K/replay.duckdb
+        found = subprocess.run(["pgrep", "-f", f"worker --db {work}/(part-[0-9]+/)?replay.duckdb"],
                                capture_output=True, text=True).stdout.split()
         return found
 
     try:
         deadline = time.monotonic() + 240
-        while not worker_pids() and proc.poll() is None and time.monotonic() < deadline:
+        while len(worker_pids()) < jobs and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.5)
-        assert worker_pids(), "the replay's worker never started"
+        assert len(worker_pids()) == jobs, "the replay's workers never started"
         # The day's build starts right after the worker: let it run, so the
         # signal lands inside dbt, which catches every exception itself.
         time.sleep(5)
@@ -239,3 +248,26 @@ def test_a_stopped_replay_leaves_no_worker(default_warehouse_path: Path, tmp_pat
             proc.kill()
         for pid in worker_pids():
             os.kill(int(pid), signal.SIGKILL)
+
+
+
+def test_the_parts_of_the_replay_add_up(replayed, replay_work: Path) -> None:
+    """`--jobs 2` replayed the days as two consecutive parts side by side,
+    each an ordinary replay in its own directory; the report is theirs
+    added up."""
+    days, report, result = replayed
+    summary = report["summary"]
+    parts = [json.loads((replay_work / "replay" / f"part-{k}" / "replay.json").read_text())
+             for k in (1, 2)]
+    dates = sorted(d.isoformat() for d in set(days.values()))
+    assert [d["game_date"] for d in report["days"]] == dates
+    assert [d["game_date"] for p in parts for d in p["days"]] == dates
+    assert [(p["first_day"], p["last_day"]) for p in summary["parts"]] == [
+        (p["days"][0]["game_date"], p["days"][-1]["game_date"]) for p in parts]
+    for key in ("requests_dispatched", "double_dispatches", "game_days", "odds_outage_days"):
+        assert summary[key] == sum(p["summary"][key] for p in parts), key
+    assert summary["daily_vs_rebuild"]["rows_compared"] == sum(
+        p["summary"]["daily_vs_rebuild"]["rows_compared"] for p in parts)
+    assert summary["gaps_open_at_end"] == parts[1]["summary"]["gaps_open_at_end"]
+    assert "in 2 parts side by side" in result.stdout
+    assert all(day in result.stdout for day in dates), "the merged day lines are printed"
