@@ -595,12 +595,16 @@ def invariant_failures(summary: dict[str, Any]) -> list[str]:
     return failures
 
 
+def require_source(source: Path) -> None:
+    if not source.exists():
+        raise ReplayError(f"no source warehouse at {source}: build one first (make ci-warehouse)")
+
+
 def run_replay(*, source: Path, days: Sequence[dt.date], work: Path,
                target: str | None = None, echo=print) -> dict[str, Any]:
     import duckdb
 
-    if not source.exists():
-        raise ReplayError(f"no source warehouse at {source}: build one first (make ci-warehouse)")
+    require_source(source)
     work.mkdir(parents=True, exist_ok=True)
     db = work / "replay.duckdb"
     for stale in (db, db.with_suffix(".duckdb.wal")):
@@ -702,8 +706,7 @@ def run_parts(*, source: Path, days: Sequence[dt.date], work: Path, jobs: int,
     part that fails to finish fails the run."""
     import duckdb
 
-    if not source.exists():
-        raise ReplayError(f"no source warehouse at {source}: build one first (make ci-warehouse)")
+    require_source(source)
     parts = split_days(days, jobs)
     started = time.perf_counter()
     running: list[tuple[Path, subprocess.Popen]] = []
